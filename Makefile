@@ -1,0 +1,75 @@
+# Oneway: `make run` to try it, `make test` to check it. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export ONEWAY_DATA_DIR ?= $(CURDIR)/var
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+APT_TEST_PACKAGES := chromium flite ffmpeg
+
+.PHONY: run test lint install install-test js system-test-deps migrate seed web worker clean bench
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed js
+
+install-test: $(VENV)/.installed-test js system-test-deps
+
+# The recorder's tus client comes from the npm registry; vendored into static at install.
+js: src/oneway/candidate/static/candidate/vendor/.installed
+
+src/oneway/candidate/static/candidate/vendor/.installed: package.json
+	@if [ -f package.json ]; then \
+		npm install --no-audit --no-fund --silent && \
+		mkdir -p src/oneway/candidate/static/candidate/vendor && \
+		{ [ ! -f scripts/vendor-js.sh ] || bash scripts/vendor-js.sh; } && \
+		touch $@; \
+	fi
+
+package.json:
+	@true
+
+# Browser tests drive Debian's Chromium; speech for them comes from flite; benchmarks use ffmpeg.
+system-test-deps:
+	@missing=""; for p in $(APT_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing system packages:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+migrate: install
+	$(PY) -m oneway migrate --noinput
+	$(PY) -m oneway createcachetable
+
+seed: migrate
+	$(PY) -m oneway seed_demo
+
+run: seed
+	$(PY) -m oneway collectstatic --noinput -v0
+	$(PY) -m oneway runstack --port $(PORT)
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+
+test: install-test
+	$(MAKE) --no-print-directory lint
+	bash scripts/run-tests.sh
+
+bench: install-test
+	bash bench/run-all.sh
+
+clean:
+	rm -rf $(VENV) var node_modules

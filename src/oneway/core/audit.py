@@ -1,0 +1,44 @@
+"""Writing the audit log. Every service calls ``log_action``."""
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from oneway.core.models import AuditEntry, Organisation
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def log_action(
+    action: str,
+    *,
+    organisation: Organisation | None,
+    actor: Any = None,
+    actor_label: str = "",
+    obj: models.Model | None = None,
+    interview_id: int | None = None,
+    invitation_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEntry:
+    """Append one entry. ``actor`` is a user (or None for the system/candidates)."""
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    if not actor_label:
+        actor_label = user.email if user is not None else "system"
+    return AuditEntry.objects.create(
+        organisation=organisation,
+        actor=user,
+        actor_label=actor_label,
+        action=action,
+        object_type=obj._meta.model_name or "" if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        interview_id=interview_id,
+        invitation_id=invitation_id,
+        data=data or {},
+        ip=client_ip(request),
+    )

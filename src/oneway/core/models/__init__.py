@@ -1,0 +1,28 @@
+from oneway.core.models.answers import Answer, Take
+from oneway.core.models.audit import AuditEntry
+from oneway.core.models.interviews import (
+    AnswerType,
+    DeadlineMode,
+    Interview,
+    LibraryQuestion,
+    Question,
+)
+from oneway.core.models.invitations import Invitation, InvitationStatus, ReminderDelivery
+from oneway.core.models.orgs import MemberInvite, Membership, Organisation
+
+__all__ = [
+    "Answer",
+    "AnswerType",
+    "AuditEntry",
+    "DeadlineMode",
+    "Interview",
+    "Invitation",
+    "InvitationStatus",
+    "LibraryQuestion",
+    "MemberInvite",
+    "Membership",
+    "Organisation",
+    "Question",
+    "ReminderDelivery",
+    "Take",
+]

@@ -1,0 +1,85 @@
+from django.db import models
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+from oneway.core.models.interviews import Interview
+from oneway.core.models.orgs import Organisation
+
+
+class InvitationStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    OPENED = "opened", _("Opened")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Invitation(models.Model):
+    """One candidate's personal link to one interview."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="invitations")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    deadline = models.DateTimeField(_("deadline"))
+    # sha256 of the capability token; the token itself is only ever in the email.
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.INVITED
+    )
+    invited_at = models.DateTimeField(default=now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Candidate flow
+    consent_at = models.DateTimeField(null=True, blank=True)
+    consent_text = models.TextField(blank=True)
+    accommodation_time_factor = models.DecimalField(max_digits=3, decimal_places=2, default=1)
+    accommodation_text_alternative = models.BooleanField(default=False)
+    accommodation_note = models.TextField(blank=True)
+    accommodation_requested_at = models.DateTimeField(null=True, blank=True)
+    # The browser tab that currently holds the interview (two tabs must not collide).
+    active_tab = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=16, default="staff")  # staff, csv, apply
+
+    class Meta:
+        ordering = ["-invited_at"]
+        indexes = [
+            models.Index(fields=["interview", "status"]),
+            models.Index(fields=["organisation", "deadline"]),
+            models.Index(fields=["interview", "email"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in (
+            InvitationStatus.COMPLETED,
+            InvitationStatus.EXPIRED,
+            InvitationStatus.REVOKED,
+        )
+
+
+class ReminderDelivery(models.Model):
+    """One reminder sent; the unique constraint makes a second run of the job a no-op."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="reminders")
+    hours_before = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "hours_before"], name="reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder {self.hours_before} h for invitation {self.invitation_id}"

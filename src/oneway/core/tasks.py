@@ -1,0 +1,1 @@
+"""Background jobs for the core (invitations, reminders). Tasks take ids, never objects."""

@@ -1,0 +1,294 @@
+"""Oneway settings: everything comes from environment variables (see README)."""
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from oneway.env import envbool, envint, envlist, envsecret, envstr
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(envstr("ONEWAY_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEVELOPMENT_SECRET_KEY = "oneway-development-secret-key-do-not-use-in-production"
+
+PRODUCTION = envbool("ONEWAY_PRODUCTION", False)
+DEBUG = envbool("ONEWAY_DEBUG", not PRODUCTION)
+SECRET_KEY = envsecret("ONEWAY_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+
+if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("ONEWAY_DEBUG must be off when ONEWAY_PRODUCTION is on.")
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured(
+            "ONEWAY_SECRET_KEY (or ONEWAY_SECRET_KEY_FILE) must be set to a random value of "
+            "at least 50 characters in production."
+        )
+
+BASE_URL = envstr("ONEWAY_BASE_URL", f"http://127.0.0.1:{envint('PORT', 8000)}").rstrip("/")
+_base = urlparse(BASE_URL)
+ALLOWED_HOSTS = envlist("ONEWAY_ALLOWED_HOSTS", [_base.hostname or "127.0.0.1"])
+if not PRODUCTION:
+    ALLOWED_HOSTS += ["127.0.0.1", "localhost", "testserver"]
+CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "huey.contrib.djhuey",
+    "axes",
+    "oneway.accounts",
+    "oneway.core",
+    "oneway.uploads",
+    "oneway.media",
+    "oneway.candidate",
+    "oneway.dashboard",
+    "oneway.live",
+    "oneway.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "oneway.accounts.middleware.OrganisationMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "oneway.urls"
+WSGI_APPLICATION = "oneway.wsgi.application"
+ASGI_APPLICATION = "oneway.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "oneway.accounts.context_processors.organisation",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------
+DATABASE_URL = envstr("DATABASE_URL", f"sqlite:///{DATA_DIR / 'oneway.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets the web server and the worker read while the other writes.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts -------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "dashboard:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes: lock out an account, and an IP, after repeated failures.
+AXES_FAILURE_LIMIT = envint("ONEWAY_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = envint("ONEWAY_LOGIN_COOLOFF_MINUTES", 15) / 60
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = envint("ONEWAY_PROXY_COUNT", 0)
+AXES_VERBOSE = False
+
+# --- Sessions and security ------------------------------------------------------------
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = envbool("ONEWAY_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = envint("ONEWAY_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = envbool("ONEWAY_HSTS_PRELOAD", True)
+    if envbool("ONEWAY_BEHIND_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Internationalisation -------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media -----------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = not PRODUCTION
+MEDIA_ROOT = Path(envstr("ONEWAY_MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
+# Media is never served as public files: only through authorised, signed views.
+MEDIA_URL = "/media-not-public/"
+
+S3_BUCKET = envstr("ONEWAY_S3_BUCKET")
+if S3_BUCKET:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": envstr("ONEWAY_S3_ENDPOINT_URL") or None,
+            "region_name": envstr("ONEWAY_S3_REGION") or None,
+            "access_key": envsecret("ONEWAY_S3_ACCESS_KEY") or None,
+            "secret_key": envsecret("ONEWAY_S3_SECRET_KEY") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": envint("ONEWAY_MEDIA_URL_SECONDS", 300),
+            "file_overwrite": True,
+            "addressing_style": envstr("ONEWAY_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+        },
+    }
+else:
+    _default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": MEDIA_URL},
+    }
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+FILE_UPLOAD_PERMISSIONS = 0o640
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Cache (rate limits) --------------------------------------------------------------
+REDIS_URL = envstr("ONEWAY_REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    # A database cache keeps rate limits correct across several processes.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "oneway_cache",
+        }
+    }
+
+# --- Background jobs (Huey) -----------------------------------------------------------
+HUEY_IMMEDIATE = envbool("ONEWAY_HUEY_IMMEDIATE", False)
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "oneway",
+        "url": REDIS_URL,
+        "immediate": HUEY_IMMEDIATE,
+        "consumer": {"workers": envint("ONEWAY_WORKERS", 2), "worker_type": "thread"},
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "oneway",
+        "filename": str(DATA_DIR / "huey.sqlite3"),
+        "immediate": HUEY_IMMEDIATE,
+        "consumer": {"workers": envint("ONEWAY_WORKERS", 2), "worker_type": "thread"},
+    }
+
+# --- Email ----------------------------------------------------------------------------
+DEFAULT_FROM_EMAIL = envstr("ONEWAY_FROM_EMAIL", "Oneway <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_URL = envsecret("EMAIL_URL")
+EMAIL_TIMEOUT = 20
+if EMAIL_URL:
+    _email = urlparse(EMAIL_URL)
+    _query = parse_qs(_email.query)
+    if _email.scheme == "console":
+        EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    elif _email.scheme in ("smtp", "smtps", "submission"):
+        EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        EMAIL_HOST = _email.hostname or "localhost"
+        EMAIL_PORT = _email.port or {"smtp": 25, "smtps": 465, "submission": 587}[_email.scheme]
+        EMAIL_HOST_USER = unquote(_email.username or "")
+        EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+        EMAIL_USE_SSL = _email.scheme == "smtps"
+        EMAIL_USE_TLS = _email.scheme == "submission" or _query.get("tls", ["0"])[0] in (
+            "1",
+            "true",
+        )
+    else:
+        raise ImproperlyConfigured(f"EMAIL_URL: unsupported scheme {_email.scheme!r}")
+elif envstr("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = envstr("EMAIL_HOST")
+    EMAIL_PORT = envint("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+    EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# --- Logging --------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("ONEWAY_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Product settings -----------------------------------------------------------------
+# Candidate links: attempts per IP per minute before answering 429.
+CANDIDATE_LINK_RATE_LIMIT = envint("ONEWAY_CANDIDATE_LINK_RATE_LIMIT", 30)
+# Minutes after the deadline during which an invitation still accepts answers.
+DEADLINE_GRACE_MINUTES = envint("ONEWAY_DEADLINE_GRACE_MINUTES", 15)
+# Lifetime of signed media URLs given to reviewers.
+MEDIA_URL_SECONDS = envint("ONEWAY_MEDIA_URL_SECONDS", 300)
+# Where in-progress resumable uploads are kept (local disk).
+UPLOAD_TEMP_DIR = Path(envstr("ONEWAY_UPLOAD_DIR", str(DATA_DIR / "uploads"))).resolve()
+UPLOAD_MAX_SIZE = envint("ONEWAY_UPLOAD_MAX_SIZE", 1024 * 1024 * 1024)
+UPLOAD_MAX_CHUNK_SIZE = envint("ONEWAY_UPLOAD_MAX_CHUNK_SIZE", 64 * 1024 * 1024)
+UPLOAD_EXPIRY_HOURS = envint("ONEWAY_UPLOAD_EXPIRY_HOURS", 72)
+UPLOAD_CORS_ORIGINS = envlist("ONEWAY_UPLOAD_CORS_ORIGINS")
+# nginx X-Accel-Redirect prefix for local media (empty: Django streams the file).
+MEDIA_ACCEL_REDIRECT_PREFIX = envstr("ONEWAY_MEDIA_ACCEL_REDIRECT_PREFIX")
+TRANSCRIBER = envstr("ONEWAY_TRANSCRIBER", "pocketsphinx")

@@ -1,0 +1,13 @@
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="dashboard:home", permanent=False)),
+    path("accounts/", include("oneway.accounts.urls")),
+    path("app/", include("oneway.dashboard.urls")),
+    path("c/", include("oneway.candidate.urls")),
+    path("uploads/", include("oneway.uploads.urls")),
+    path("media/", include("oneway.media.urls")),
+    path("live/", include("oneway.live.urls")),
+    path("api/", include("oneway.api.urls")),
+]
