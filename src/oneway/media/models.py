@@ -22,6 +22,10 @@ class MediaItem(models.Model):
     Knows nothing about interviews: a Take (or an intro video) points at it.
     """
 
+    # Denormalised owner organisation: every media query is scoped by it.
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.CASCADE, related_name="media_items"
+    )
     kind = models.CharField(max_length=8, choices=MediaKind.choices, default=MediaKind.VIDEO)
     # Storage names (Django storage API), empty until produced.
     original_name = models.CharField(max_length=300)
