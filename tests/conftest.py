@@ -1,7 +1,7 @@
 """Fixtures shared by every area: organisations, members of each role, signed-in clients."""
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import connection
@@ -16,6 +16,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "correct horse battery staple 42"
 
+# A real S3 server (weed mini) for tests marked s3: fixtures s3_server, s3_storage.
+pytest_plugins = ["s3server"]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     vendor = os.environ.get("DATABASE_URL", "sqlite").split(":", 1)[0]
@@ -25,6 +28,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="PostgreSQL only"))
         if "sqlite_only" in item.keywords and on_postgres:
             item.add_marker(pytest.mark.skip(reason="SQLite only"))
+
+
+@pytest.fixture(autouse=True)
+def huey_immediate() -> Iterator[None]:
+    """Tasks run inline in tests (when their on_commit fires), never in a leftover queue."""
+    from huey.contrib.djhuey import HUEY
+
+    previous = HUEY.immediate
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = previous
 
 
 @pytest.fixture
