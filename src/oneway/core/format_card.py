@@ -7,7 +7,15 @@ email) and ``core/format_card.txt`` (plain-text email), so it reads the same eve
 """
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+from django.utils.translation import gettext, ngettext
+
+from oneway.core.deadlines import format_moment, same_wall_clock
+from oneway.core.models import AnswerType
+
+if TYPE_CHECKING:
+    from oneway.core.models import Interview, Invitation, Question
 
 FormatName = Literal["recorded", "live"]
 
@@ -30,3 +38,159 @@ class FormatCard:
     # The candidate's personal link (emails) or the meeting link (live, once visible).
     link: str = ""
     link_label: str = ""
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60 or seconds % 60:
+        return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
+    minutes = seconds // 60
+    return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+
+
+def _span(values: list[int], one: str, many: str) -> str:
+    """``one`` with the single value, or ``many`` with the smallest and largest."""
+    low, high = min(values), max(values)
+    if low == high:
+        return one % {"value": _duration(low)}
+    return many % {"low": _duration(low), "high": _duration(high)}
+
+
+def expected_minutes(interview: "Interview", questions: list["Question"], factor: float) -> int:
+    """A generous estimate of the whole sitting, rounded up to 5 minutes.
+
+    Landing page and device check (5 min), the practice question, then per question the
+    thinking time and the full answer time (writing a text answer counts 5 minutes).
+    Retakes are not counted: they are optional.
+    """
+    seconds = 5 * 60
+    if interview.practice_enabled:
+        seconds += 2 * 60
+    for question in questions:
+        seconds += question.thinking_seconds
+        if question.answer_type == AnswerType.TEXT:
+            seconds += int(5 * 60 * factor)
+        else:
+            seconds += int(question.max_answer_seconds * factor)
+    minutes = -(-seconds // 60)
+    return max(5, -(-minutes // 5) * 5)
+
+
+def _device_line(answer_types: set[str]) -> str:
+    if AnswerType.VIDEO in answer_types:
+        return gettext(
+            "You need a laptop, tablet or phone with a camera and a microphone, a recent "
+            "browser (Chrome, Edge, Firefox or Safari) and a quiet place."
+        )
+    if AnswerType.AUDIO in answer_types:
+        return gettext(
+            "You need a laptop, tablet or phone with a microphone (no camera), a recent "
+            "browser and a quiet place."
+        )
+    return gettext("You need a device with a recent browser and a keyboard.")
+
+
+def recorded_format_card(invitation: "Invitation", *, link: str = "") -> FormatCard:
+    """The format card of a recorded interview, as this candidate will meet it."""
+    interview = invitation.interview
+    organisation = invitation.organisation
+    questions = list(interview.questions.all())
+    factor = float(invitation.accommodation_time_factor or 1)
+    facts: list[str] = [
+        ngettext("%(n)d question", "%(n)d questions", len(questions)) % {"n": len(questions)}
+    ]
+    recorded = [q for q in questions if q.answer_type != AnswerType.TEXT]
+    written = [q for q in questions if q.answer_type == AnswerType.TEXT]
+    if recorded:
+        facts.append(
+            _span(
+                [int(q.max_answer_seconds * factor) for q in recorded],
+                gettext("Up to %(value)s per recorded answer"),
+                gettext("Up to %(low)s to %(high)s per recorded answer, depending on the question"),
+            )
+        )
+    if written:
+        facts.append(
+            ngettext(
+                "Written answers of up to %(n)d character",
+                "Written answers of up to %(n)d characters",
+                max(q.max_characters for q in written),
+            )
+            % {"n": max(q.max_characters for q in written)}
+        )
+    thinking = [q.thinking_seconds for q in questions]
+    if thinking and max(thinking) == 0:
+        facts.append(gettext("No thinking time: you answer as soon as you see each question"))
+    elif thinking:
+        facts.append(
+            _span(
+                thinking,
+                gettext("%(value)s to think after you see each question"),
+                gettext("%(low)s to %(high)s to think after you see each question"),
+            )
+        )
+    retakes = [q.retakes for q in recorded]
+    if retakes:
+        low, high = min(retakes), max(retakes)
+        if high == 0:
+            facts.append(gettext("No retakes: your first recording of each answer is sent"))
+        elif low == high:
+            facts.append(
+                ngettext("%(n)d retake per answer", "%(n)d retakes per answer", high) % {"n": high}
+            )
+        else:
+            facts.append(
+                gettext("%(low)d to %(high)d retakes per answer, depending on the question")
+                % {"low": low, "high": high}
+            )
+    minutes = expected_minutes(interview, questions, factor)
+    facts.append(
+        ngettext("About %(n)d minute in total", "About %(n)d minutes in total", minutes)
+        % {"n": minutes}
+    )
+    if interview.practice_enabled:
+        facts.append(gettext("A practice question first, which no one else sees"))
+    facts.append(_device_line({q.answer_type for q in questions}))
+    if interview.accommodations_enabled:
+        facts.append(gettext("You can ask for extra time or a text alternative before you start"))
+
+    when = gettext("Answer by %(moment)s") % {
+        "moment": format_moment(invitation.deadline, invitation.timezone)
+    }
+    when_elsewhere = ""
+    if not same_wall_clock(invitation.deadline, invitation.timezone, organisation.timezone):
+        when_elsewhere = gettext("For %(org)s that is %(moment)s") % {
+            "org": organisation.name,
+            "moment": format_moment(invitation.deadline, organisation.timezone),
+        }
+
+    notes = [
+        gettext(
+            "Only the hiring team at %(org)s watches your answers. No automated scoring: "
+            "people decide."
+        )
+        % {"org": organisation.name}
+    ]
+    if organisation.retention_days:
+        notes.append(
+            ngettext(
+                "Your recordings are kept for %(n)d day after the interview closes, then deleted.",
+                "Your recordings are kept for %(n)d days after the interview closes, then deleted.",
+                organisation.retention_days,
+            )
+            % {"n": organisation.retention_days}
+        )
+    notes.append(gettext("You can download or delete your answers from your link at any time."))
+    contact = gettext(
+        "Questions before you start? Write to %(email)s. No one is there during the recording."
+    ) % {"email": interview.contact_email}
+    return FormatCard(
+        format="recorded",
+        headline=gettext("Recorded interview: no one will be on the call"),
+        when=when,
+        when_elsewhere=when_elsewhere,
+        facts=facts,
+        contact=contact,
+        notes=notes,
+        link=link,
+        link_label=gettext("Open your interview") if link else "",
+    )

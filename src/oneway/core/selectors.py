@@ -1,15 +1,106 @@
 """Reads that are more than a one-line query."""
 
-from oneway.core.models import Invitation
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from oneway.core.models import (
+    AuditEntry,
+    Interview,
+    Invitation,
+    InvitationLink,
+    InvitationStatus,
+    Organisation,
+)
 from oneway.core.tokens import hash_token
 
 
 def invitation_for_token(token: str) -> Invitation | None:
-    """The invitation a candidate's capability token opens, or None (unknown or tampered)."""
+    """The invitation a candidate's capability token opens, or None (unknown or tampered).
+
+    Any of the invitation's links works (every email carries its own token); closed
+    invitations are returned too, so the caller can show the right closed page.
+    """
     if not token or len(token) > 128:
         return None
-    return (
-        Invitation.objects.select_related("interview", "organisation")
-        .filter(token_hash=hash_token(token))
+    token_hash = hash_token(token)
+    link = (
+        InvitationLink.objects.select_related("invitation__interview", "invitation__organisation")
+        .filter(token_hash=token_hash)
         .first()
     )
+    if link is not None:
+        return link.invitation
+    return (
+        Invitation.objects.select_related("interview", "organisation")
+        .filter(token_hash=token_hash)
+        .first()
+    )
+
+
+def interviews_for_org(
+    organisation: Organisation, *, archived: bool = False
+) -> QuerySet[Interview]:
+    """The organisation's interviews with question and candidate counts per status."""
+    return (
+        Interview.objects.filter(organisation=organisation, archived_at__isnull=not archived)
+        .annotate(
+            question_count=Count("questions", distinct=True),
+            invitation_count=Count("invitations", distinct=True),
+            completed_count=Count(
+                "invitations",
+                filter=Q(invitations__status=InvitationStatus.COMPLETED),
+                distinct=True,
+            ),
+        )
+        .order_by("-created_at")
+    )
+
+
+def interview_for_org(organisation: Organisation, interview_id: int) -> Interview:
+    """One interview of the organisation, or 404."""
+    return get_object_or_404(
+        Interview.objects.select_related("organisation"),
+        pk=interview_id,
+        organisation=organisation,
+    )
+
+
+def invitation_for_org(
+    organisation: Organisation, interview_id: int, invitation_id: int
+) -> Invitation:
+    """One invitation of the organisation's interview, or 404."""
+    return get_object_or_404(
+        Invitation.objects.select_related("interview", "organisation"),
+        pk=invitation_id,
+        interview_id=interview_id,
+        organisation=organisation,
+    )
+
+
+def invitation_status_counts(interview: Interview) -> dict[str, int]:
+    rows = (
+        Invitation.objects.filter(interview=interview)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {status: 0 for status in InvitationStatus.values}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def audit_entries(
+    organisation: Organisation,
+    *,
+    interview_id: int | None = None,
+    invitation_id: int | None = None,
+    action_prefix: str = "",
+) -> QuerySet[AuditEntry]:
+    entries = AuditEntry.objects.filter(organisation=organisation).select_related("actor")
+    if interview_id is not None:
+        entries = entries.filter(interview_id=interview_id)
+    if invitation_id is not None:
+        entries = entries.filter(invitation_id=invitation_id)
+    if action_prefix:
+        entries = entries.filter(action__startswith=action_prefix)
+    return entries.order_by("-created_at", "-id")

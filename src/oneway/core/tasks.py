@@ -1,1 +1,63 @@
-"""Background jobs for the core (invitations, reminders). Tasks take ids, never objects."""
+"""Background jobs for the core (invitations, reminders). Tasks take ids, never objects.
+
+Each task only calls a service; the services are idempotent, so a retried or doubled task
+does no harm.
+"""
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+logger = logging.getLogger(__name__)
+
+
+@db_task(retries=3, retry_delay=60)
+def send_invitation_email(invitation_id: int, purpose: str) -> None:
+    from oneway.core.services.invitations import invitation_email_send
+
+    invitation_email_send(invitation_id=invitation_id, purpose=purpose)
+
+
+@db_task(retries=3, retry_delay=60)
+def send_invitation_emails(invitation_ids: list[int], purpose: str) -> None:
+    """Many invitations at once (a CSV import): one task, not a thousand.
+
+    A failure is retried on its own, so the others are not sent twice.
+    """
+    from oneway.core.services.invitations import invitation_email_send
+
+    for invitation_id in invitation_ids:
+        try:
+            invitation_email_send(invitation_id=invitation_id, purpose=purpose)
+        except Exception:
+            logger.exception("Invitation email %s failed; retrying alone", invitation_id)
+            send_invitation_email.schedule((invitation_id, purpose), delay=60)
+
+
+@db_task(retries=3, retry_delay=60)
+def send_completion_emails(invitation_id: int) -> None:
+    from oneway.core.services.invitations import invitation_completion_emails_send
+
+    invitation_completion_emails_send(invitation_id=invitation_id)
+
+
+@db_task(retries=3, retry_delay=60)
+def send_member_invite_email(member_invite_id: int) -> None:
+    from oneway.core.services.members import member_invite_email_send
+
+    member_invite_email_send(member_invite_id=member_invite_id)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def send_due_reminders() -> None:
+    from oneway.core.services.invitations import reminders_send_due
+
+    reminders_send_due()
+
+
+@db_periodic_task(crontab(minute="*"))
+def expire_invitations() -> None:
+    from oneway.core.services.invitations import invitations_expire_due
+
+    invitations_expire_due()

@@ -1,12 +1,87 @@
-from django.urls import path
+from django.urls import include, path
 
-from oneway.dashboard import views
+from oneway.dashboard.views import audit, home, interviews, invitations, library, members, questions
 
 app_name = "dashboard"
+
+I = "interviews/<int:interview_id>/"  # noqa: E741
+Q = I + "questions/<int:question_id>/"
+V = I + "invitations/<int:invitation_id>/"
+
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("interviews/", views.interview_list, name="interview_list"),
-    path("team/", views.member_list, name="member_list"),
-    path("library/", views.library, name="library"),
-    path("audit/", views.audit, name="audit"),
+    path("", home.home, name="home"),
+    path("switch-organisation/", members.switch_organisation, name="switch_organisation"),
+    # Interviews
+    path("interviews/", interviews.interview_list, name="interview_list"),
+    path("interviews/new/", interviews.interview_create_view, name="interview_create"),
+    path(I, interviews.interview_detail, name="interview_detail"),
+    path(I + "edit/", interviews.interview_edit, name="interview_edit"),
+    path(I + "duplicate/", interviews.interview_duplicate_view, name="interview_duplicate"),
+    path(I + "archive/", interviews.interview_archive_view, name="interview_archive"),
+    path(I + "restore/", interviews.interview_restore_view, name="interview_restore"),
+    path(
+        I + "apply-link/reset/",
+        interviews.interview_apply_link_reset_view,
+        name="interview_apply_link_reset",
+    ),
+    path(I + "audit/", audit.interview_audit, name="interview_audit"),
+    # Questions
+    path(I + "questions/new/", questions.question_create_view, name="question_create"),
+    path(
+        I + "questions/from-library/",
+        questions.question_from_library,
+        name="question_from_library",
+    ),
+    path(Q + "edit/", questions.question_edit, name="question_edit"),
+    path(Q + "delete/", questions.question_delete_view, name="question_delete"),
+    path(Q + "move/", questions.question_move_view, name="question_move"),
+    path(
+        Q + "save-to-library/",
+        questions.question_save_to_library,
+        name="question_save_to_library",
+    ),
+    # Invitations
+    path(I + "invitations/new/", invitations.invitation_create_view, name="invitation_create"),
+    path(I + "invitations/import/", invitations.invitation_import_view, name="invitation_import"),
+    path(
+        I + "invitations/import/<int:invitation_import_id>/",
+        invitations.invitation_import_preview,
+        name="invitation_import_preview",
+    ),
+    path(V, invitations.invitation_detail, name="invitation_detail"),
+    path(V + "resend/", invitations.invitation_resend_view, name="invitation_resend"),
+    path(V + "extend/", invitations.invitation_extend_view, name="invitation_extend"),
+    path(V + "revoke/", invitations.invitation_revoke_view, name="invitation_revoke"),
+    path(V + "audit/", audit.invitation_audit, name="invitation_audit"),
+    # Team
+    path("team/", members.member_list, name="member_list"),
+    path("team/invite/", members.member_invite_view, name="member_invite"),
+    path(
+        "team/invites/<int:member_invite_id>/resend/",
+        members.member_invite_resend_view,
+        name="member_invite_resend",
+    ),
+    path(
+        "team/invites/<int:member_invite_id>/revoke/",
+        members.member_invite_revoke_view,
+        name="member_invite_revoke",
+    ),
+    path("team/<int:member_id>/role/", members.member_role_view, name="member_role"),
+    path("team/<int:member_id>/remove/", members.member_remove_view, name="member_remove"),
+    # Question library
+    path("library/", library.library, name="library"),
+    path("library/new/", library.library_question_create_view, name="library_question_create"),
+    path(
+        "library/<int:library_question_id>/edit/",
+        library.library_question_edit,
+        name="library_question_edit",
+    ),
+    path(
+        "library/<int:library_question_id>/delete/",
+        library.library_question_delete_view,
+        name="library_question_delete",
+    ),
+    # Audit log
+    path("audit/", audit.audit, name="audit"),
+    path("", include("oneway.dashboard.review_urls")),
 ]

@@ -7,7 +7,13 @@ from oneway.core.models.interviews import (
     LibraryQuestion,
     Question,
 )
-from oneway.core.models.invitations import Invitation, InvitationStatus, ReminderDelivery
+from oneway.core.models.invitations import (
+    Invitation,
+    InvitationImport,
+    InvitationLink,
+    InvitationStatus,
+    ReminderDelivery,
+)
 from oneway.core.models.orgs import MemberInvite, Membership, Organisation
 
 __all__ = [
@@ -17,6 +23,8 @@ __all__ = [
     "DeadlineMode",
     "Interview",
     "Invitation",
+    "InvitationImport",
+    "InvitationLink",
     "InvitationStatus",
     "LibraryQuestion",
     "MemberInvite",

@@ -1,6 +1,8 @@
 import datetime
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -28,6 +30,7 @@ THINKING_SECONDS = [MinValueValidator(0), MaxValueValidator(300)]
 ANSWER_SECONDS = [MinValueValidator(10), MaxValueValidator(600)]
 RETAKES = [MinValueValidator(0), MaxValueValidator(5)]
 MAX_CHARACTERS = [MinValueValidator(50), MaxValueValidator(20000)]
+MAX_REMINDER_HOURS = 24 * 14
 
 
 class Interview(models.Model):
@@ -98,6 +101,27 @@ class Interview(models.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    def clean(self) -> None:
+        from oneway.core.timezones import is_valid_timezone
+
+        errors: dict[str, list[Any]] = {}
+        if self.deadline_mode == DeadlineMode.FIXED and self.deadline_at is None:
+            errors["deadline_at"] = [_("Choose the date and time of the fixed deadline.")]
+        if not is_valid_timezone(self.deadline_timezone):
+            errors["deadline_timezone"] = [_("Choose a time zone from the list.")]
+        hours = self.reminder_hours
+        if not isinstance(hours, list) or not all(
+            isinstance(h, int) and 1 <= h <= MAX_REMINDER_HOURS for h in hours
+        ):
+            errors["reminder_hours"] = [
+                _("Reminders are whole hours between 1 and %(max)d before the deadline.")
+                % {"max": MAX_REMINDER_HOURS}
+            ]
+        elif len(hours) > 5:
+            errors["reminder_hours"] = [_("At most 5 reminders.")]
+        if errors:
+            raise ValidationError(errors)
 
 
 class QuestionFields(models.Model):

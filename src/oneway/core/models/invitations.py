@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
@@ -83,3 +84,59 @@ class ReminderDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder {self.hours_before} h for invitation {self.invitation_id}"
+
+
+class InvitationLink(models.Model):
+    """One capability token sent to a candidate (invitation, resend, reminder, extension).
+
+    Every email carries a fresh token, and each stays valid while the invitation is open,
+    so the link in an earlier email keeps working after a resend or a reminder.
+    Only the SHA-256 hash is stored.
+    """
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=16, default="invite")
+    created_at = models.DateTimeField(default=now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Link {self.pk} ({self.purpose}) of invitation {self.invitation_id}"
+
+
+class InvitationImport(models.Model):
+    """A CSV upload kept server-side between its preview and its confirmation.
+
+    ``rows`` holds each parsed row as ``{"line", "name", "email", "timezone", "deadline",
+    "errors"}`` so the confirmation does not need the file again.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitation_imports"
+    )
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    rows = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} into {self.interview_id}"
+
+    @property
+    def valid_rows(self) -> list[dict[str, object]]:
+        return [row for row in self.rows if not row.get("errors")]
+
+    @property
+    def invalid_rows(self) -> list[dict[str, object]]:
+        return [row for row in self.rows if row.get("errors")]

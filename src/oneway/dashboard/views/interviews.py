@@ -1,0 +1,183 @@
+"""Interview set-up: list, create, edit, duplicate, archive."""
+
+import copy
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from oneway.accounts.permissions import staff_view
+from oneway.accounts.roles import role_has
+from oneway.core.deadlines import deadline_for
+from oneway.core.format_card import recorded_format_card
+from oneway.core.models import Interview, Invitation, InvitationStatus
+from oneway.core.selectors import interview_for_org, interviews_for_org, invitation_status_counts
+from oneway.core.services.interviews import (
+    interview_apply_link_reset,
+    interview_archive,
+    interview_create,
+    interview_duplicate,
+    interview_restore,
+    interview_update,
+)
+from oneway.core.services.invitations import interview_invite_problems
+from oneway.dashboard.forms import InterviewForm, apply_service_errors
+
+INVITATIONS_PER_PAGE = 50
+
+
+@staff_view("interviews.view")
+def interview_list(request: HttpRequest) -> HttpResponse:
+    archived = request.GET.get("archived") == "1"
+    interviews = interviews_for_org(request.org, archived=archived)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "dashboard/interview_list.html",
+        {"interviews": interviews, "archived": archived},
+    )
+
+
+@staff_view("interviews.edit")
+def interview_create_view(request: HttpRequest) -> HttpResponse:
+    org = request.org  # type: ignore[attr-defined]
+    initial = {"contact_email": request.user.email}  # type: ignore[union-attr]
+    form = InterviewForm(
+        request.POST or None,
+        instance=Interview(organisation=org),
+        initial=initial,
+        default_timezone=org.timezone,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            interview = interview_create(
+                organisation=org, fields=form.service_fields(), actor=request.user, request=request
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Interview created. Now add its questions."))
+            return redirect("dashboard:interview_detail", interview_id=interview.pk)
+    return render(request, "dashboard/interview_form.html", {"form": form, "interview": None})
+
+
+@staff_view("interviews.edit")
+def interview_edit(request: HttpRequest, interview_id: int) -> HttpResponse:
+    org = request.org  # type: ignore[attr-defined]
+    interview = interview_for_org(org, interview_id)
+    form = InterviewForm(
+        request.POST or None, instance=copy.copy(interview), default_timezone=org.timezone
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            interview_update(
+                interview=interview,
+                fields=form.service_fields(),
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Interview saved."))
+            return redirect("dashboard:interview_detail", interview_id=interview.pk)
+    return render(request, "dashboard/interview_form.html", {"form": form, "interview": interview})
+
+
+def _preview_invitation(interview: Interview) -> Invitation:
+    """An unsaved invitation, to show staff the format card candidates will see."""
+    org = interview.organisation
+    return Invitation(
+        organisation=org,
+        interview=interview,
+        name=_("Candidate"),
+        email="candidate@example.com",
+        timezone=org.timezone,
+        deadline=deadline_for(interview, timezone=org.timezone),
+    )
+
+
+@staff_view("interviews.view")
+def interview_detail(request: HttpRequest, interview_id: int) -> HttpResponse:
+    org = request.org  # type: ignore[attr-defined]
+    interview = interview_for_org(org, interview_id)
+    questions = list(interview.questions.all())
+    invitations = Invitation.objects.filter(interview=interview).order_by("-invited_at", "-id")
+    search = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    if search:
+        invitations = invitations.filter(Q(name__icontains=search) | Q(email__icontains=search))
+    if status in InvitationStatus.values:
+        invitations = invitations.filter(status=status)
+    page = Paginator(invitations, INVITATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    membership = request.membership  # type: ignore[attr-defined]
+    apply_url = ""
+    if interview.apply_link_enabled and interview.apply_token:
+        apply_url = settings.BASE_URL + reverse("apply:apply", args=[interview.apply_token])
+    card = recorded_format_card(_preview_invitation(interview)) if questions else None
+    return render(
+        request,
+        "dashboard/interview_detail.html",
+        {
+            "interview": interview,
+            "questions": questions,
+            "page": page,
+            "search": search,
+            "status_filter": status,
+            "statuses": InvitationStatus.choices,
+            "counts": invitation_status_counts(interview),
+            "invite_problems": interview_invite_problems(interview),
+            "can_edit": role_has(membership.role, "interviews.edit"),
+            "can_invite": role_has(membership.role, "invitations.manage"),
+            "can_audit": role_has(membership.role, "audit.view"),
+            "apply_url": apply_url,
+            "card": card,
+            "now": timezone.now(),
+        },
+    )
+
+
+@staff_view("interviews.edit")
+@require_POST
+def interview_duplicate_view(request: HttpRequest, interview_id: int) -> HttpResponse:
+    interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
+    copy_ = interview_duplicate(interview=interview, actor=request.user, request=request)
+    messages.success(request, _("Interview duplicated. You are now editing the copy."))
+    return redirect("dashboard:interview_edit", interview_id=copy_.pk)
+
+
+@staff_view("interviews.edit")
+@require_POST
+def interview_archive_view(request: HttpRequest, interview_id: int) -> HttpResponse:
+    interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
+    interview_archive(interview=interview, actor=request.user, request=request)
+    messages.success(
+        request,
+        _("Interview archived. Existing candidates can still answer; no one new can be invited."),
+    )
+    return redirect("dashboard:interview_detail", interview_id=interview.pk)
+
+
+@staff_view("interviews.edit")
+@require_POST
+def interview_restore_view(request: HttpRequest, interview_id: int) -> HttpResponse:
+    interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
+    interview_restore(interview=interview, actor=request.user, request=request)
+    messages.success(request, _("Interview restored."))
+    return redirect("dashboard:interview_detail", interview_id=interview.pk)
+
+
+@staff_view("interviews.edit")
+@require_POST
+def interview_apply_link_reset_view(request: HttpRequest, interview_id: int) -> HttpResponse:
+    interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
+    interview_apply_link_reset(interview=interview, actor=request.user, request=request)
+    messages.success(request, _("New apply link created. The old one no longer works."))
+    return redirect("dashboard:interview_detail", interview_id=interview.pk)

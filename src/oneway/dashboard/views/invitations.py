@@ -1,0 +1,256 @@
+"""Inviting candidates (one, or many from CSV) and managing an invitation."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from oneway.accounts.permissions import staff_view
+from oneway.accounts.roles import role_has
+from oneway.core.format_card import recorded_format_card
+from oneway.core.models import InvitationImport, InvitationStatus
+from oneway.core.selectors import audit_entries, interview_for_org, invitation_for_org
+from oneway.core.services.invitation_imports import (
+    invitation_import_confirm,
+    invitation_import_create,
+)
+from oneway.core.services.invitations import (
+    interview_invite_problems,
+    invitation_create,
+    invitation_extend,
+    invitation_is_open,
+    invitation_resend,
+    invitation_revoke,
+)
+from oneway.dashboard.forms import (
+    ExtendForm,
+    InvitationForm,
+    InvitationImportForm,
+    apply_service_errors,
+)
+
+PREVIEW_ROWS = 1000
+
+
+@staff_view("invitations.manage")
+def invitation_create_view(request: HttpRequest, interview_id: int) -> HttpResponse:
+    org = request.org  # type: ignore[attr-defined]
+    interview = interview_for_org(org, interview_id)
+    problems = interview_invite_problems(interview)
+    form = InvitationForm(request.POST or None, default_timezone=org.timezone)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            invitation, _token = invitation_create(
+                interview=interview,
+                name=data["name"],
+                email=data["email"],
+                timezone=data["timezone"] or None,
+                deadline=data["deadline"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s.") % {"email": invitation.email},
+            )
+            if "add_another" in request.POST:
+                return redirect("dashboard:invitation_create", interview_id=interview.pk)
+            return redirect(
+                "dashboard:invitation_detail",
+                interview_id=interview.pk,
+                invitation_id=invitation.pk,
+            )
+    return render(
+        request,
+        "dashboard/invitation_form.html",
+        {"form": form, "interview": interview, "problems": problems},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_view("invitations.view")
+def invitation_detail(request: HttpRequest, interview_id: int, invitation_id: int) -> HttpResponse:
+    invitation = invitation_for_org(request.org, interview_id, invitation_id)  # type: ignore[attr-defined]
+    membership = request.membership  # type: ignore[attr-defined]
+    can_manage = role_has(membership.role, "invitations.manage")
+    can_audit = role_has(membership.role, "audit.view")
+    timeline = [
+        (_("Invited"), invitation.invited_at),
+        (_("Last email sent"), invitation.last_sent_at),
+        (_("Opened"), invitation.opened_at),
+        (_("Started"), invitation.started_at),
+        (_("Completed"), invitation.completed_at),
+        (_("Expired"), invitation.expired_at),
+        (_("Revoked"), invitation.revoked_at),
+    ]
+    entries = (
+        list(audit_entries(request.org, invitation_id=invitation.pk)[:50])  # type: ignore[attr-defined]
+        if can_audit
+        else []
+    )
+    closed = invitation.status in (InvitationStatus.COMPLETED, InvitationStatus.REVOKED)
+    return render(
+        request,
+        "dashboard/invitation_detail.html",
+        {
+            "interview": invitation.interview,
+            "invitation": invitation,
+            "timeline": timeline,
+            "card": recorded_format_card(invitation),
+            "is_open": invitation_is_open(invitation),
+            "can_manage": can_manage,
+            "can_audit": can_audit,
+            "can_extend": can_manage and not closed,
+            "can_revoke": can_manage and not closed,
+            "entries": entries,
+            "extend_form": ExtendForm(timezone=invitation.timezone) if can_manage else None,
+        },
+    )
+
+
+@staff_view("invitations.manage")
+@require_POST
+def invitation_resend_view(
+    request: HttpRequest, interview_id: int, invitation_id: int
+) -> HttpResponse:
+    invitation = invitation_for_org(request.org, interview_id, invitation_id)  # type: ignore[attr-defined]
+    try:
+        invitation_resend(invitation=invitation, actor=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Invitation sent again to %(email)s. Earlier links still work.")
+            % {"email": invitation.email},
+        )
+    return redirect("dashboard:invitation_detail", interview_id, invitation_id)
+
+
+@staff_view("invitations.manage")
+def invitation_extend_view(
+    request: HttpRequest, interview_id: int, invitation_id: int
+) -> HttpResponse:
+    invitation = invitation_for_org(request.org, interview_id, invitation_id)  # type: ignore[attr-defined]
+    form = ExtendForm(request.POST or None, timezone=invitation.timezone)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation_extend(
+                invitation=invitation,
+                deadline=form.cleaned_data["deadline"],
+                notify=form.cleaned_data["notify"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Deadline extended."))
+            return redirect("dashboard:invitation_detail", interview_id, invitation_id)
+    return render(
+        request,
+        "dashboard/invitation_extend.html",
+        {"form": form, "invitation": invitation, "interview": invitation.interview},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_view("invitations.manage")
+def invitation_revoke_view(
+    request: HttpRequest, interview_id: int, invitation_id: int
+) -> HttpResponse:
+    invitation = invitation_for_org(request.org, interview_id, invitation_id)  # type: ignore[attr-defined]
+    error = ""
+    if request.method == "POST":
+        try:
+            invitation_revoke(invitation=invitation, actor=request.user, request=request)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("Invitation revoked. Its links no longer work."))
+            return redirect("dashboard:invitation_detail", interview_id, invitation_id)
+    return render(
+        request,
+        "dashboard/invitation_revoke.html",
+        {"invitation": invitation, "interview": invitation.interview, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@staff_view("invitations.manage")
+def invitation_import_view(request: HttpRequest, interview_id: int) -> HttpResponse:
+    interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
+    problems = interview_invite_problems(interview)
+    form = InvitationImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            invitation_import = invitation_import_create(
+                interview=interview,
+                raw=upload.read(),
+                filename=upload.name or "",
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            return redirect(
+                "dashboard:invitation_import_preview",
+                interview_id=interview.pk,
+                invitation_import_id=invitation_import.pk,
+            )
+    return render(
+        request,
+        "dashboard/invitation_import.html",
+        {"form": form, "interview": interview, "problems": problems},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_view("invitations.manage")
+def invitation_import_preview(
+    request: HttpRequest, interview_id: int, invitation_import_id: int
+) -> HttpResponse:
+    interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
+    invitation_import = get_object_or_404(
+        InvitationImport, pk=invitation_import_id, interview=interview
+    )
+    error = ""
+    if request.method == "POST" and invitation_import.confirmed_at is None:
+        try:
+            created = invitation_import_confirm(
+                invitation_import=invitation_import, actor=request.user, request=request
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                _("%(n)d candidates invited. Their emails are on their way.") % {"n": len(created)},
+            )
+            return redirect("dashboard:interview_detail", interview_id=interview.pk)
+    show_all = request.GET.get("all") == "1"
+    rows = invitation_import.rows
+    invalid = invitation_import.invalid_rows
+    return render(
+        request,
+        "dashboard/invitation_import_preview.html",
+        {
+            "interview": interview,
+            "invitation_import": invitation_import,
+            # Rows with errors first: they are what the person must look at.
+            "rows": rows if show_all else (invalid + invitation_import.valid_rows)[:PREVIEW_ROWS],
+            "total": len(rows),
+            "valid_count": len(rows) - len(invalid),
+            "invalid_count": len(invalid),
+            "truncated": not show_all and len(rows) > PREVIEW_ROWS,
+            "error": error,
+        },
+    )

@@ -1,0 +1,152 @@
+"""Objects for the isolation test (CONTRACTS.md E), and small factories tests share.
+
+``OBJECT_FACTORIES`` maps each URL keyword name of a staff view to a function that creates
+an object in the given organisation and returns the value for the URL. The isolation test
+calls them for a second organisation and expects 404 (or 403 for a role limit).
+
+Keep the objects of one organisation consistent with each other: a URL with both
+``interview_id`` and ``invitation_id`` gets an invitation *of that interview*. The helpers
+below (``org_interview``, ``org_invitation``) return one shared object per organisation,
+so build on them. Every name and title contains ``FOREIGN_MARKER`` so list pages can be
+checked for leaks.
+
+Adding a staff URL with a new keyword name? Add an entry here (surgical edit).
+"""
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from django.utils import timezone
+
+from oneway.accounts.models import User
+from oneway.accounts.roles import Role
+from oneway.core.models import (
+    Interview,
+    Invitation,
+    InvitationImport,
+    LibraryQuestion,
+    MemberInvite,
+    Membership,
+    Organisation,
+    Question,
+)
+from oneway.core.tokens import new_token
+
+FOREIGN_MARKER = "Zanzibar-7Q"
+
+
+def make_interview(org: Organisation, *, questions: int = 2, **fields: Any) -> Interview:
+    interview = Interview.objects.create(
+        organisation=org,
+        title=fields.pop("title", "Support engineer"),
+        contact_email=fields.pop("contact_email", "jobs@acme.test"),
+        **fields,
+    )
+    for n in range(questions):
+        Question.objects.create(
+            interview=interview,
+            position=n,
+            prompt=f"Question {n + 1}: tell us about a hard problem.",
+            thinking_seconds=30,
+            max_answer_seconds=120,
+            retakes=1,
+        )
+    return interview
+
+
+def make_invitation(interview: Interview, **fields: Any) -> Invitation:
+    """An invitation row without sending anything (tests of other areas use it)."""
+    _token, token_hash = new_token()
+    defaults: dict[str, Any] = {
+        "name": "Ada Lovelace",
+        "email": f"ada-{token_hash[:8]}@example.com",
+        "timezone": interview.organisation.timezone,
+        "deadline": timezone.now() + datetime.timedelta(days=5),
+    }
+    defaults.update(fields)
+    return Invitation.objects.create(
+        organisation=interview.organisation,
+        interview=interview,
+        token_hash=token_hash,
+        **defaults,
+    )
+
+
+def org_interview(org: Organisation) -> Interview:
+    """The organisation's one isolation-test interview (created on first use)."""
+    interview = Interview.objects.filter(
+        organisation=org, title__startswith=f"{FOREIGN_MARKER} interview"
+    ).first()
+    if interview is None:
+        interview = make_interview(org, title=f"{FOREIGN_MARKER} interview", questions=2)
+    return interview
+
+
+def org_invitation(org: Organisation) -> Invitation:
+    interview = org_interview(org)
+    invitation = Invitation.objects.filter(interview=interview).first()
+    if invitation is None:
+        invitation = make_invitation(
+            interview, name=f"{FOREIGN_MARKER} candidate", email="zanzibar@example.com"
+        )
+    return invitation
+
+
+def _question(org: Organisation) -> int:
+    question = org_interview(org).questions.first()
+    assert question is not None
+    return question.pk
+
+
+def _member(org: Organisation) -> int:
+    user = User.objects.create_user(
+        f"member-{org.pk}-{User.objects.count()}@example.com", "x", name=f"{FOREIGN_MARKER} member"
+    )
+    return Membership.objects.create(organisation=org, user=user, role=Role.REVIEWER).pk
+
+
+def _member_invite(org: Organisation) -> int:
+    return MemberInvite.objects.create(
+        organisation=org,
+        email=f"invitee-{org.pk}@example.com",
+        role=Role.REVIEWER,
+        token_hash=new_token()[1],
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    ).pk
+
+
+def _library_question(org: Organisation) -> int:
+    return LibraryQuestion.objects.create(
+        organisation=org, prompt=f"{FOREIGN_MARKER} library question"
+    ).pk
+
+
+def _invitation_import(org: Organisation) -> int:
+    return InvitationImport.objects.create(
+        organisation=org,
+        interview=org_interview(org),
+        filename=f"{FOREIGN_MARKER}.csv",
+        rows=[
+            {
+                "line": 2,
+                "name": f"{FOREIGN_MARKER} row",
+                "email": "row@example.com",
+                "timezone": "UTC",
+                "deadline": None,
+                "deadline_text": "",
+                "errors": [],
+            }
+        ],
+    ).pk
+
+
+OBJECT_FACTORIES: dict[str, Callable[[Organisation], int | str]] = {
+    "interview_id": lambda org: org_interview(org).pk,
+    "invitation_id": lambda org: org_invitation(org).pk,
+    "question_id": _question,
+    "member_id": _member,
+    "member_invite_id": _member_invite,
+    "library_question_id": _library_question,
+    "invitation_import_id": _invitation_import,
+}
