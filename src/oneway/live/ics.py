@@ -1,0 +1,113 @@
+"""RFC 5545 calendar invitations (iTIP REQUEST and CANCEL) built with ``icalendar``.
+
+One UID for the whole life of a live interview; SEQUENCE goes up with every change, so a
+calendar replaces the event in place on an update and removes it on a cancel. Times are
+written in UTC, which every calendar understands and no DST rule can bend.
+"""
+
+import datetime
+from email.utils import parseaddr
+from typing import Literal
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from oneway.live.models import LiveInterview
+
+Method = Literal["REQUEST", "CANCEL"]
+ICS_MIMETYPE = "text/calendar"
+PRODID = "-//Oneway//Live interviews//EN"
+
+
+def event_uid(live: LiveInterview) -> str:
+    host = urlsplit(settings.BASE_URL).hostname or "oneway.invalid"
+    return f"live-{live.ics_uid}@{host}"
+
+
+def _address(email: str, name: str, **params: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    if name:
+        address.params["CN"] = vText(name)
+    for key, value in params.items():
+        address.params[key.upper().replace("_", "-")] = value
+    return address
+
+
+def organiser_address(live: LiveInterview) -> tuple[str, str]:
+    """(email, name) of the ORGANIZER: the member who set it up, else the sender address."""
+    if live.organiser is not None:
+        return live.organiser.email, live.organiser.display_name
+    name, email = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return email or "noreply@localhost", name or live.organisation.name
+
+
+def build_ics(
+    live: LiveInterview,
+    *,
+    method: Method = "REQUEST",
+    attendees: list[tuple[str, str]] | None = None,
+    description: str = "",
+    now: datetime.datetime | None = None,
+) -> bytes:
+    """The calendar file for the interview's current time and SEQUENCE.
+
+    ``attendees`` defaults to the candidate and every interviewer, as (email, name).
+    """
+    if live.starts_at is None or live.ends_at is None:
+        raise ValueError("A live interview without a time has no calendar entry.")
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+
+    event = Event()
+    event.add("uid", event_uid(live))
+    event.add("dtstamp", (now or timezone.now()).astimezone(datetime.UTC))
+    event.add("dtstart", live.starts_at.astimezone(datetime.UTC))
+    event.add("dtend", live.ends_at.astimezone(datetime.UTC))
+    event.add("sequence", live.ics_sequence)
+    event.add(
+        "summary",
+        _("Live interview: %(title)s (%(organisation)s)")
+        % {"title": live.title, "organisation": live.organisation.name},
+    )
+    if description:
+        event.add("description", description)
+    event.add("location", live.meeting_url)
+    event.add("url", live.meeting_url)
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    email, name = organiser_address(live)
+    event.add("organizer", _address(email, name))
+    if attendees is None:
+        attendees = [(live.candidate_email, live.candidate_name)] + [
+            (user.email, user.display_name) for user in live.interviewers.all()
+        ]
+    for attendee_email, attendee_name in attendees:
+        event.add(
+            "attendee",
+            _address(
+                attendee_email,
+                attendee_name,
+                cutype="INDIVIDUAL",
+                role="REQ-PARTICIPANT",
+                partstat="NEEDS-ACTION",
+                rsvp="TRUE",
+            ),
+        )
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def ics_attachment(
+    live: LiveInterview, *, method: Method, **kwargs: object
+) -> tuple[str, str, str]:
+    """An (filename, content, mimetype) triple for ``send_templated_email``."""
+    content = build_ics(live, method=method, **kwargs).decode("utf-8")  # type: ignore[arg-type]
+    filename = "cancel.ics" if method == "CANCEL" else "invite.ics"
+    # The method parameter lets mail clients show Accept/Decline (RFC 6047).
+    return filename, content, f"{ICS_MIMETYPE}; method={method}"
