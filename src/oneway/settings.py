@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "oneway.candidate",
     "oneway.dashboard",
     "oneway.live",
+    "oneway.reviews",
     "oneway.api",
 ]
 

@@ -1,0 +1,1 @@
+"""The review workspace's views (issue 6): dashboards, candidate page, compare, sharing."""

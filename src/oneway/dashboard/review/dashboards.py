@@ -1,0 +1,157 @@
+"""Overview across interviews, the reviewer's to-do list, one interview's dashboard, CSV."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from oneway.accounts.permissions import staff_view
+from oneway.core.models import InvitationStatus
+from oneway.reviews.access import interview_for, require, viewer_from
+from oneway.reviews.models import DecisionStatus, ReviewerAssignment
+from oneway.reviews.selectors import (
+    PAGE_SIZES,
+    SORTS,
+    DashboardFilters,
+    dashboard_page,
+)
+from oneway.reviews.selectors import (
+    overview as overview_selector,
+)
+from oneway.reviews.selectors import (
+    todo as todo_selector,
+)
+from oneway.reviews.services import review_export_csv, reviewer_preferences_update
+
+COLUMNS = [
+    ("name", gettext_lazy("Candidate")),
+    ("status", gettext_lazy("Status")),
+    ("progress", gettext_lazy("Answers")),
+    ("deadline", gettext_lazy("Deadline")),
+    ("submitted", gettext_lazy("Submitted")),
+    ("reviews", gettext_lazy("Reviews")),
+    ("rating", gettext_lazy("Mean rating")),
+    ("decision", gettext_lazy("Decision")),
+]
+
+
+@staff_view("interviews.view")
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_from(request)
+    data = overview_selector(viewer)
+    return render(
+        request,
+        "dashboard/review/overview.html",
+        {"overview": data, "statuses": InvitationStatus.choices, "now": timezone.now()},
+    )
+
+
+@staff_view("interviews.view")
+@require_GET
+def overview_partial(request: HttpRequest) -> HttpResponse:
+    """The overview's summary alone, for pages that embed it (``_overview.html``)."""
+    viewer = viewer_from(request)
+    return render(
+        request,
+        "dashboard/review/_overview.html",
+        {"review_overview": overview_selector(viewer), "statuses": InvitationStatus.choices},
+    )
+
+
+@staff_view("reviews.rate")
+@require_http_methods(["GET", "POST"])
+def todo(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_from(request)
+    if request.method == "POST":
+        wanted = request.POST.get("digest") == "on"
+        reviewer_preferences_update(user=viewer.user, digest=wanted, request=request)
+        messages.success(
+            request,
+            _("You will receive the daily digest.")
+            if wanted
+            else _("You will no longer receive the daily digest."),
+        )
+        return redirect("dashboard:review_todo")
+    items = todo_selector(viewer)
+    return render(
+        request,
+        "dashboard/review/todo.html",
+        {
+            "items": items,
+            "digest_on": viewer.user.preferences.get("review_digest", True) is not False,
+            "assigned": ReviewerAssignment.objects.filter(
+                user=viewer.user, organisation=viewer.org
+            ).exists(),
+        },
+    )
+
+
+@staff_view("interviews.view")
+@require_GET
+def interview_dashboard(request: HttpRequest, interview_id: int) -> HttpResponse:
+    viewer = viewer_from(request)
+    interview = interview_for(viewer, interview_id)
+    filters = DashboardFilters.from_query(request.GET)
+    page = dashboard_page(viewer, interview, filters)
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = request.GET.copy()
+    sort_query.pop("sort", None)
+    sort_query.pop("page", None)
+    columns = []
+    for key, label in COLUMNS:
+        sortable = key in page.sortable
+        active = page.sort.lstrip("-") == key
+        descending = page.sort.startswith("-")
+        next_sort = key if (active and descending) else f"-{key}" if active else key
+        if key in ("submitted", "rating", "reviews") and not active:
+            next_sort = f"-{key}"
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "sortable": sortable,
+                "active": active,
+                "aria_sort": ("descending" if descending else "ascending") if active else "",
+                "next_sort": next_sort,
+            }
+        )
+    return render(
+        request,
+        "dashboard/review/dashboard.html",
+        {
+            "interview": interview,
+            "dash": page,
+            "columns": columns,
+            "statuses": InvitationStatus.choices,
+            "decisions": DecisionStatus.choices,
+            "page_sizes": PAGE_SIZES,
+            "query_string": query.urlencode(),
+            "sort_query": sort_query.urlencode(),
+            "sees_all": viewer.sees_all,
+            "can_export": viewer.can("exports.create"),
+            "can_manage": viewer.can("interviews.edit"),
+            "can_share": viewer.can("shares.manage"),
+            "sort_keys": list(SORTS),
+            "now": timezone.now(),
+        },
+    )
+
+
+@staff_view("interviews.view")
+@require_GET
+def export_csv(request: HttpRequest, interview_id: int) -> HttpResponse:
+    viewer = viewer_from(request)
+    interview = interview_for(viewer, interview_id)
+    require(viewer, "exports.create")
+    content = review_export_csv(interview=interview, viewer=viewer, request=request)
+    filename = f"{slugify(interview.title) or 'interview'}-results-{timezone.now():%Y%m%d}.csv"
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,241 @@
+"""What a hiring manager sees through a share link: no account, read-only, every view
+audited. The token in the path is the capability; pages are never cached or referred."""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from oneway.core.models import Answer, Invitation, Question
+from oneway.core.tokens import hash_token
+from oneway.dashboard.review.common import int_or_none, json_error, wants_json
+from oneway.dashboard.review.context import AnswerBlock, answer_blocks
+from oneway.media.models import ProcessingState
+from oneway.reviews.access import candidate_alias
+from oneway.reviews.captions import webvtt
+from oneway.reviews.models import Recommendation, Review, ShareLink
+from oneway.reviews.services import (
+    review_rate,
+    review_save,
+    review_submit,
+    share_link_record_view,
+)
+from oneway.reviews.serving import serve_media_file
+
+VARIANTS = ("rendition", "poster", "captions")
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def link_for(token: str) -> ShareLink:
+    """The link this token opens; 404 when unknown (no hint of which interview)."""
+    if not token or len(token) > 128:
+        raise Http404
+    link = (
+        ShareLink.objects.select_related("interview", "organisation")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if link is None:
+        raise Http404
+    return link
+
+
+def closed(request: HttpRequest, link: ShareLink) -> HttpResponse:
+    return _private(
+        render(request, "dashboard/review/share_closed.html", {"link": link}, status=410)
+    )
+
+
+def shared_invitation(link: ShareLink, invitation_id: int) -> Invitation:
+    invitation = (
+        link.invitations.filter(pk=invitation_id, organisation=link.organisation)
+        .select_related("interview", "organisation")
+        .first()
+    )
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def submitted_ids(link: ShareLink) -> set[int]:
+    return set(
+        Review.objects.filter(share_link=link, submitted_at__isnull=False).values_list(
+            "invitation_id", flat=True
+        )
+    )
+
+
+@require_GET
+def share_home(request: HttpRequest, token: str) -> HttpResponse:
+    link = link_for(token)
+    if not link.is_active:
+        return closed(request, link)
+    share_link_record_view(link=link, request=request, what="list")
+    reviewed = submitted_ids(link)
+    candidates = [
+        {
+            "invitation": invitation,
+            "name": candidate_alias(invitation.pk)
+            if link.interview.blind_mode and invitation.pk not in reviewed
+            else invitation.name,
+            "url": reverse("dashboard:review_share_candidate", args=[token, invitation.pk]),
+        }
+        for invitation in link.invitations.order_by("name", "pk")
+    ]
+    return _private(
+        render(
+            request,
+            "dashboard/review/share_home.html",
+            {"link": link, "interview": link.interview, "candidates": candidates},
+        )
+    )
+
+
+def _share_urls(token: str, block: AnswerBlock, *, hidden: bool) -> dict[str, str]:
+    item = block.media
+    if item is None or block.answer is None or item.state != ProcessingState.READY:
+        return {}
+
+    def url(variant: str) -> str:
+        return reverse("dashboard:review_share_media", args=[token, block.answer.pk, variant])  # type: ignore[union-attr]
+
+    urls = {"rendition": url("rendition")}
+    if item.poster_name and not hidden:
+        urls["poster"] = url("poster")
+    if item.captions_name or item.transcript_words:
+        urls["captions"] = url("captions")
+    return urls
+
+
+@require_GET
+def share_candidate(request: HttpRequest, token: str, invitation_id: int) -> HttpResponse:
+    link = link_for(token)
+    if not link.is_active:
+        return closed(request, link)
+    invitation = shared_invitation(link, invitation_id)
+    share_link_record_view(link=link, request=request, invitation=invitation, what="candidate")
+    review = (
+        Review.objects.filter(share_link=link, invitation=invitation)
+        .prefetch_related("ratings")
+        .first()
+    )
+    hidden = link.interview.blind_mode and not (review and review.submitted_at)
+    blocks = answer_blocks(invitation)
+    scores = {r.question_id: r.score for r in review.ratings.all()} if review else {}
+    for block in blocks:
+        block.my_score = scores.get(block.question.pk)
+        block.urls = _share_urls(token, block, hidden=hidden)
+    return _private(
+        render(
+            request,
+            "dashboard/review/share_candidate.html",
+            {
+                "link": link,
+                "token": token,
+                "interview": link.interview,
+                "invitation": invitation,
+                "candidate_name": candidate_alias(invitation.pk) if hidden else invitation.name,
+                "hidden": hidden,
+                "blocks": blocks,
+                "review": review,
+                "submitted": bool(review and review.submitted_at),
+                "scores": range(1, 6),
+                "review_choices": Recommendation.choices,
+                "error": request.GET.get("error", ""),
+            },
+        )
+    )
+
+
+@require_POST
+def share_rate(request: HttpRequest, token: str, invitation_id: int) -> HttpResponse:
+    """Ratings (and a recommendation) by the hiring manager, when the link allows it."""
+    link = link_for(token)
+    if not link.is_active:
+        return closed(request, link)
+    if not link.allow_rating:
+        raise Http404
+    invitation = shared_invitation(link, invitation_id)
+    back = reverse("dashboard:review_share_candidate", args=[token, invitation.pk])
+    try:
+        if request.POST.get("action") in ("save", "submit"):
+            service = review_submit if request.POST["action"] == "submit" else review_save
+            service(
+                invitation=invitation,
+                recommendation=request.POST.get("recommendation", ""),
+                note=request.POST.get("note", ""),
+                share_link=link,
+                request=request,
+            )
+        else:
+            question = Question.objects.filter(
+                pk=int_or_none(request.POST.get("question_id")),
+                interview_id=invitation.interview_id,
+            ).first()
+            if question is None:
+                raise Http404
+            review_rate(
+                invitation=invitation,
+                question=question,
+                score=int_or_none(request.POST.get("score")) or 0,
+                share_link=link,
+                request=request,
+            )
+    except ValidationError as error:
+        if wants_json(request):
+            return json_error(error)
+        from urllib.parse import urlencode
+
+        return redirect(back + "?" + urlencode({"error": " ".join(error.messages)}))
+    if wants_json(request):
+        return JsonResponse({"ok": True})
+    return redirect(back)
+
+
+@require_GET
+def share_media(request: HttpRequest, token: str, answer_id: int, variant: str) -> HttpResponse:
+    link = link_for(token)
+    if not link.is_active or variant not in VARIANTS:
+        raise Http404
+    answer = (
+        Answer.objects.filter(
+            pk=answer_id,
+            is_practice=False,
+            submitted_at__isnull=False,
+            invitation__in=link.invitations.all(),
+        )
+        .select_related("submitted_take__media", "invitation")
+        .first()
+    )
+    take = answer.submitted_take if answer else None
+    item = take.media if take else None
+    if answer is None or item is None or item.state != ProcessingState.READY:
+        raise Http404
+    if variant == "poster" and link.interview.blind_mode:
+        reviewed = Review.objects.filter(
+            share_link=link, invitation_id=answer.invitation_id, submitted_at__isnull=False
+        ).exists()
+        if not reviewed:
+            raise Http404
+    # Range requests of one play would flood the log: the first request of each is enough.
+    if variant != "rendition" or request.headers.get("Range", "bytes=0-") in ("", "bytes=0-"):
+        share_link_record_view(
+            link=link, request=request, invitation=answer.invitation, what=variant
+        )
+    if variant == "captions" and not item.captions_name:
+        response = HttpResponse(webvtt(item.transcript_words), content_type="text/vtt")
+    else:
+        name = {
+            "rendition": item.rendition_name,
+            "poster": item.poster_name,
+            "captions": item.captions_name,
+        }[variant]
+        response = serve_media_file(request, name)
+    return _private(response)

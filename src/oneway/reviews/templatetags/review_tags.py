@@ -1,0 +1,51 @@
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def timecode(milliseconds: int | None) -> str:
+    if milliseconds is None:
+        return ""
+    seconds = int(milliseconds) // 1000
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@register.filter
+def seconds(milliseconds: int | None) -> str:
+    return "" if milliseconds is None else f"{int(milliseconds) / 1000:.3f}"
+
+
+@register.filter
+def duration(delta: Any) -> str:
+    """A timedelta as "2 min 05 s"."""
+    if delta is None:
+        return ""
+    total = max(0, int(delta.total_seconds()))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs:02d} s"
+    return f"{secs} s"
+
+
+@register.simple_tag
+def query_with(query_string: str, **params: Any) -> str:
+    from django.http import QueryDict
+
+    query = QueryDict(query_string, mutable=True)
+    for key, value in params.items():
+        query[key] = value
+    return query.urlencode()
