@@ -141,6 +141,57 @@ def _invitation_import(org: Organisation) -> int:
     ).pk
 
 
+def _answer(org: Organisation) -> int:
+    """A submitted, processed answer of the organisation's candidate (review pages)."""
+    from oneway.core.models import Answer, Take
+    from oneway.media.models import MediaItem
+
+    invitation = org_invitation(org)
+    question = invitation.interview.questions.first()
+    answer, created = Answer.objects.get_or_create(
+        invitation=invitation,
+        question=question,
+        is_practice=False,
+        defaults={"submitted_at": timezone.now()},
+    )
+    if created:
+        item = MediaItem.objects.create(
+            organisation=org,
+            original_name=f"originals/{answer.pk}.webm",
+            rendition_name=f"renditions/{answer.pk}.mp4",
+            state="ready",
+            duration_ms=3000,
+            transcript_text=f"{FOREIGN_MARKER} said hello",
+            transcript_words=[{"w": FOREIGN_MARKER, "start": 0.1, "end": 0.5}],
+        )
+        answer.submitted_take = Take.objects.create(answer=answer, number=1, media=item)
+        answer.save(update_fields=["submitted_take"])
+    return answer.pk
+
+
+def _comment(org: Organisation) -> int:
+    from oneway.reviews.models import Comment
+
+    invitation = org_invitation(org)
+    return Comment.objects.create(
+        organisation=org, invitation=invitation, body=f"{FOREIGN_MARKER} comment"
+    ).pk
+
+
+def _share_link(org: Organisation) -> int:
+    from oneway.reviews.models import ShareLink
+
+    link = ShareLink.objects.create(
+        organisation=org,
+        interview=org_interview(org),
+        token_hash=new_token()[1],
+        label=f"{FOREIGN_MARKER} hiring manager",
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    link.invitations.add(org_invitation(org))
+    return link.pk
+
+
 OBJECT_FACTORIES: dict[str, Callable[[Organisation], int | str]] = {
     "interview_id": lambda org: org_interview(org).pk,
     "invitation_id": lambda org: org_invitation(org).pk,
@@ -149,4 +200,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Organisation], int | str]] = {
     "member_invite_id": _member_invite,
     "library_question_id": _library_question,
     "invitation_import_id": _invitation_import,
+    "answer_id": _answer,
+    "comment_id": _comment,
+    "share_link_id": _share_link,
 }

@@ -108,7 +108,7 @@ def compare(request: HttpRequest, interview_id: int, question_id: int) -> HttpRe
         {
             "interview": interview,
             "question": question,
-            "block": block,
+            "answer_block": block,
             "current": current,
             "current_name": names.get(current.pk, "") if current else "",
             "locked": current is not None and current.pk in submitted,
