@@ -27,6 +27,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from oneway.accounts.models import User
+from oneway.candidate.testing import CandidateLink, create_candidate
+from oneway.core.models import Organisation
+
 CHROMIUM = os.environ.get("ONEWAY_CHROMIUM", "/usr/bin/chromium")
 BASE_ARGS = [
     "--headless",
@@ -180,3 +184,17 @@ def assert_accessible(page: Page) -> None:
 @pytest.fixture
 def axe_check() -> Callable[[Page], None]:
     return assert_accessible
+
+
+# --- Candidates ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_candidate(org: Organisation, admin_user: User) -> Callable[..., CandidateLink]:
+    """``make_candidate(questions=["video", "audio", "text"], **interview_fields)``."""
+
+    def make(**kwargs: Any) -> CandidateLink:
+        kwargs.setdefault("actor", admin_user)
+        return create_candidate(org, **kwargs)
+
+    return make

@@ -1,7 +1,23 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from oneway.candidate.views import answers, api, entry, pages
 
 app_name = "candidate"
-# The candidate-flow work adds its views here. The personal link is always
-# reverse("candidate:enter", args=[token]) -> /c/<token>/ (the token is exchanged for a
-# session cookie and the browser is redirected to a URL without it).
-urlpatterns: list[URLPattern | URLResolver] = []
+# The personal link is reverse("candidate:enter", args=[token]) -> /c/<token>/: the token
+# is exchanged for a session cookie and the browser is redirected to a URL without it.
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", pages.landing, name="landing"),
+    path("device-check/", pages.device_check, name="device_check"),
+    path("device-check/clips/<uuid:upload_id>/", api.device_check_clip, name="device_check_clip"),
+    path("practice/", answers.practice, name="practice"),
+    path("questions/<int:question_id>/", answers.question, name="question"),
+    path("submit/", pages.submit, name="submit"),
+    path("status/", pages.status, name="status"),
+    path("api/tab/", api.tab, name="tab"),
+    path("api/answers/<int:answer_id>/takes/", api.start, name="take_start"),
+    path("api/takes/<int:take_id>/", api.detail, name="take_detail"),
+    path("api/takes/<int:take_id>/stop/", api.stop, name="take_stop"),
+    path("takes/<int:take_id>/recording", api.recording, name="take_recording"),
+    # Last: anything else under /c/ is a token (unknown ones answer 404).
+    path("<str:token>/", entry.enter, name="enter"),
+]

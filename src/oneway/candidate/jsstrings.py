@@ -1,0 +1,116 @@
+"""Every text the candidate's JavaScript shows, translated on the server."""
+
+from django.utils.translation import gettext as _
+
+
+def js_strings() -> dict[str, str]:
+    return {
+        # Fixes for what stops the camera or the recorder (plain language, one fix each).
+        "errorNotAllowed": _(
+            "Your browser is not allowing this page to use your camera or microphone. Click "
+            "the camera or lock icon next to the address, choose Allow, then press Try again. "
+            "On a phone, check Settings > your browser > Camera and Microphone."
+        ),
+        "errorNotFound": _(
+            "No camera or microphone was found. Plug one in or switch it on, then press Try "
+            "again. On a laptop, check that a privacy switch or keyboard key is not turning "
+            "the camera off."
+        ),
+        "errorNotReadable": _(
+            "Your camera or microphone is busy: another app or browser tab is using it (a "
+            "video call, for example). Close that app or tab, then press Try again."
+        ),
+        "errorOverconstrained": _(
+            "The camera or microphone chosen cannot be used as asked. Choose another one in "
+            "the lists below, or the default, then press Try again."
+        ),
+        "errorTimeout": _(
+            "Your browser is still waiting for your permission to use the camera and "
+            "microphone. Look for a prompt near the address bar (it may be hidden behind "
+            "this window) and choose Allow. If nothing appears, reload the page."
+        ),
+        "errorNoMediaRecorder": _(
+            "This browser cannot record video. Please use a recent version of Chrome, Edge, "
+            "Firefox or Safari (on iPhone and iPad: Safari, iOS 14.3 or later)."
+        ),
+        "errorNoMediaDevices": _(
+            "This browser does not give pages access to a camera or microphone. Please use a "
+            "recent version of Chrome, Edge, Firefox or Safari."
+        ),
+        "errorInsecure": _(
+            "This page was not opened over a secure connection (https), so browsers do not "
+            "allow it to use your camera. Open the link from your email exactly as it is, "
+            "starting with https://."
+        ),
+        "errorGeneric": _(
+            "Something went wrong with your camera or microphone. Press Try again; if it "
+            "keeps failing, restart your browser."
+        ),
+        "errorRecorder": _(
+            "The recording stopped unexpectedly. What was recorded so far is kept; you can "
+            "watch it and, if retakes remain, record again."
+        ),
+        "errorStorage": _(
+            "Your device could not keep a copy of the recording (it may be out of space). "
+            "Keep this page open until the recording shows as saved."
+        ),
+        # Recording and saving.
+        "cameraStarting": _("Starting your camera and microphone..."),
+        "cameraReady": _("Your camera and microphone are ready."),
+        "microphoneReady": _("Your microphone is ready."),
+        "thinking": _("Recording starts in %(time)s. Take your time to think."),
+        "getReady": _("Recording starts in %(time)s."),
+        "recording": _("Recording"),
+        "recordingStarted": _("Recording started. You have %(time)s."),
+        "timeLeft": _("%(time)s left."),
+        "stoppedAtLimit": _("The time limit was reached, so the recording stopped."),
+        "stopped": _("Recording stopped."),
+        "saving": _("Saving your recording: %(size)s still to upload..."),
+        "savingFinal": _("Saving your recording..."),
+        "saved": _("Saved. The team will receive this take if you send it."),
+        "savedShort": _("Saved"),
+        "uploading": _("Uploading (%(size)s left)"),
+        "offline": _(
+            "You are offline. Your recording is kept on this device and uploads by itself "
+            "when the connection is back."
+        ),
+        "retrying": _("The connection dropped. Trying again..."),
+        "uploadFailed": _("The upload was refused."),
+        "interrupted": _(
+            "Your last recording was interrupted (the page was reloaded or closed). What was "
+            "recorded until then is kept: watch it below, then send it or record again."
+        ),
+        "take": _("Take %(n)s"),
+        "takeSaved": _("Take %(n)s, %(time)s, saved"),
+        "takeUploading": _("Take %(n)s, %(time)s, uploading"),
+        "takeWaiting": _("Take %(n)s, waiting to upload from this device"),
+        "watch": _("Watch take %(n)s"),
+        "retakesLeft": _("Record again (%(n)s left)"),
+        "noRetakesLeft": _("No retakes left: you can send the take you have."),
+        "waitForSave": _("Wait until your recording shows as saved before you send it."),
+        "pendingItem": _("%(label)s: %(size)s still to upload"),
+        "pendingBusy": _("%(label)s: uploading in another tab"),
+        "tabLost": _(
+            "You continued this interview in another tab or window, so this one is paused. "
+            "Anything recorded here is still being saved."
+        ),
+        "soundHeard": _("We can hear you."),
+        "soundQuiet": _(
+            "We cannot hear anything yet. Say something, or choose another microphone."
+        ),
+        "clipRecording": _("Recording a test clip: say a few words... %(time)s"),
+        "clipUploading": _("Uploading the test clip..."),
+        "clipReady": _(
+            "Here is your test clip, played back from our server. Check that you can see "
+            "and hear yourself."
+        ),
+        "slowConnection": _(
+            "Your connection looks slow. Your answers will still be saved: after you stop "
+            "recording, wait until each one shows as saved."
+        ),
+        "goodConnection": _("Your connection is fast enough."),
+        "charactersLeft": _("%(n)s characters left"),
+        "questionLabel": _("Question %(n)s"),
+        "practiceLabel": _("Practice question"),
+        "deviceCheckLabel": _("Test clip"),
+    }
