@@ -4,13 +4,8 @@ Each task only calls a service; the services are idempotent, so a retried or dou
 does no harm.
 """
 
-import logging
-
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
-
-logger = logging.getLogger(__name__)
-
 
 @db_task(retries=3, retry_delay=60)
 def send_invitation_email(invitation_id: int, purpose: str) -> None:
@@ -19,20 +14,16 @@ def send_invitation_email(invitation_id: int, purpose: str) -> None:
     invitation_email_send(invitation_id=invitation_id, purpose=purpose)
 
 
-@db_task(retries=3, retry_delay=60)
+@db_task()
 def send_invitation_emails(invitation_ids: list[int], purpose: str) -> None:
     """Many invitations at once (a CSV import): one task, not a thousand.
 
     A failure is retried on its own, so the others are not sent twice.
     """
-    from oneway.core.services.invitations import invitation_email_send
+    from oneway.core.services.invitations import invitation_emails_send
 
-    for invitation_id in invitation_ids:
-        try:
-            invitation_email_send(invitation_id=invitation_id, purpose=purpose)
-        except Exception:
-            logger.exception("Invitation email %s failed; retrying alone", invitation_id)
-            send_invitation_email.schedule((invitation_id, purpose), delay=60)
+    for invitation_id in invitation_emails_send(invitation_ids=invitation_ids, purpose=purpose):
+        send_invitation_email.schedule((invitation_id, purpose), delay=60)
 
 
 @db_task(retries=3, retry_delay=60)

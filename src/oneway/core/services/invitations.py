@@ -207,7 +207,34 @@ def invitation_email_send(*, invitation_id: int, purpose: str) -> bool:
         .filter(pk=invitation_id)
         .first()
     )
-    if invitation is None or not invitation_is_open(invitation):
+    if invitation is None:
+        return False
+    return _invitation_email_send(invitation, purpose)
+
+
+def invitation_emails_send(*, invitation_ids: list[int], purpose: str) -> list[int]:
+    """The same for many invitations (a CSV import); returns the ids that failed."""
+    failed: list[int] = []
+    invitations = (
+        Invitation.objects.filter(pk__in=invitation_ids)
+        .select_related("interview", "organisation")
+        .prefetch_related("interview__questions")
+        .order_by("pk")
+    )
+    interviews: dict[int, Interview] = {}
+    for invitation in invitations:
+        # One interview object (and one questions query) for the whole batch.
+        invitation.interview = interviews.setdefault(invitation.interview_id, invitation.interview)
+        try:
+            _invitation_email_send(invitation, purpose)
+        except Exception:
+            logger.exception("Invitation email %s failed", invitation.pk)
+            failed.append(invitation.pk)
+    return failed
+
+
+def _invitation_email_send(invitation: Invitation, purpose: str) -> bool:
+    if not invitation_is_open(invitation):
         return False
     token = invitation_link_create(invitation=invitation, purpose=purpose)
     link = candidate_link(token)
