@@ -7,6 +7,7 @@ does no harm.
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+
 @db_task(retries=3, retry_delay=60)
 def send_invitation_email(invitation_id: int, purpose: str) -> None:
     from oneway.core.services.invitations import invitation_email_send
