@@ -112,7 +112,7 @@ def make_offer(org: Organisation, admin_user: User) -> Callable[..., SlotOffer]:
             "slot_minutes": 30,
             "buffer_minutes": 10,
             "minimum_notice_hours": 24,
-            "ranges": ranges or [(at(days=3, hour=9), at(days=3, hour=12))],
+            "ranges": ranges if ranges is not None else [(at(days=3, hour=9), at(days=3, hour=12))],
         }
         fields.update(overrides)
         return slot_offer_create(**fields)

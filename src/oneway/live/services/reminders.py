@@ -28,7 +28,7 @@ def reminders_send_due(*, now: datetime.datetime | None = None) -> int:
         try:
             with transaction.atomic():
                 live = (
-                    LiveInterview.objects.select_for_update()
+                    LiveInterview.objects.select_for_update(of=("self",))
                     .select_related("organisation", "interview", "organiser")
                     .get(pk=candidate.pk)
                 )

@@ -33,7 +33,7 @@ def _release_booking(live: LiveInterview, now: datetime.datetime) -> None:
 
 def _lock(live: LiveInterview) -> LiveInterview:
     return (
-        LiveInterview.objects.select_for_update()
+        LiveInterview.objects.select_for_update(of=("self",))
         .select_related("organisation", "interview", "organiser", "slot_offer")
         .get(pk=live.pk)
     )

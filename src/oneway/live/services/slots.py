@@ -171,7 +171,7 @@ def slot_book(
         validate_timezone_name(candidate_timezone)
     with transaction.atomic():
         live = (
-            LiveInterview.objects.select_for_update()
+            LiveInterview.objects.select_for_update(of=("self",))
             .select_related("organisation", "interview", "organiser")
             .get(pk=live.pk)
         )
