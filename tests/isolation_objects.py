@@ -192,6 +192,41 @@ def _share_link(org: Organisation) -> int:
     return link.pk
 
 
+def _live_interview(org: Organisation) -> int:
+    from oneway.live.models import LiveInterview, LiveStatus
+
+    starts_at = (timezone.now() + datetime.timedelta(days=3)).replace(microsecond=0)
+    live = LiveInterview.objects.create(
+        organisation=org,
+        invitation=org_invitation(org),
+        interview=org_interview(org),
+        title=f"{FOREIGN_MARKER} live interview",
+        meeting_url="https://meet.jit.si/zanzibar",
+        provider="jitsi",
+        candidate_name=f"{FOREIGN_MARKER} candidate",
+        candidate_email="zanzibar@example.com",
+        candidate_timezone="UTC",
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(minutes=30),
+        status=LiveStatus.SCHEDULED,
+    )
+    member = Membership.objects.filter(organisation=org).select_related("user").first()
+    if member is not None:
+        live.interviewers.add(member.user)
+    return live.pk
+
+
+def _slot_offer(org: Organisation) -> int:
+    from oneway.live.models import SlotOffer, SlotRange
+
+    offer = SlotOffer.objects.create(organisation=org, name=f"{FOREIGN_MARKER} slots")
+    start = (timezone.now() + datetime.timedelta(days=4)).replace(microsecond=0)
+    SlotRange.objects.create(
+        offer=offer, starts_at=start, ends_at=start + datetime.timedelta(hours=2)
+    )
+    return offer.pk
+
+
 OBJECT_FACTORIES: dict[str, Callable[[Organisation], int | str]] = {
     "interview_id": lambda org: org_interview(org).pk,
     "invitation_id": lambda org: org_invitation(org).pk,
@@ -203,4 +238,6 @@ OBJECT_FACTORIES: dict[str, Callable[[Organisation], int | str]] = {
     "answer_id": _answer,
     "comment_id": _comment,
     "share_link_id": _share_link,
+    "live_interview_id": _live_interview,
+    "slot_offer_id": _slot_offer,
 }
