@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from oneway.accounts.forms import JoinForm, SignInForm
 from oneway.accounts.models import User
+from oneway.core.forms import posted
 
 
 class SignInView(LoginView):
@@ -68,7 +69,7 @@ def accept_member_invite(request: HttpRequest, token: str) -> HttpResponse:
             {"invite": invite, "signed_in": signed_in, "login_url": login_url},
         )
     user = User(email=invite.email.lower())
-    form = JoinForm(user, request.POST or None)
+    form = JoinForm(user, posted(request))
     if request.method == "POST" and form.is_valid():
         user.name = form.cleaned_data["name"]
         user = form.save()

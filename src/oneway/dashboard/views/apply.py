@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from oneway.core.audit import client_ip
+from oneway.core.forms import posted
 from oneway.core.models import Interview
 from oneway.core.ratelimit import allow
 from oneway.core.services.invitations import interview_invite_problems
@@ -33,7 +34,7 @@ def apply(request: HttpRequest, apply_token: str) -> HttpResponse:
     )
     if not apply_token or interview_invite_problems(interview):
         raise Http404
-    form = ApplyForm(request.POST or None, initial={"timezone": ""})
+    form = ApplyForm(posted(request), initial={"timezone": ""})
     if request.method == "POST":
         if not allow(f"apply-ip:{client_ip(request)}", limit=IP_LIMIT, window=3600):
             return render(

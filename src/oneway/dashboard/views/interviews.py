@@ -18,6 +18,7 @@ from oneway.accounts.permissions import staff_view
 from oneway.accounts.roles import role_has
 from oneway.core.deadlines import deadline_for
 from oneway.core.format_card import recorded_format_card
+from oneway.core.forms import posted
 from oneway.core.models import Interview, Invitation, InvitationStatus
 from oneway.core.selectors import interview_for_org, interviews_for_org, invitation_status_counts
 from oneway.core.services.interviews import (
@@ -50,7 +51,7 @@ def interview_create_view(request: HttpRequest) -> HttpResponse:
     org = request.org  # type: ignore[attr-defined]
     initial = {"contact_email": request.user.email}  # type: ignore[union-attr]
     form = InterviewForm(
-        request.POST or None,
+        posted(request),
         instance=Interview(organisation=org),
         initial=initial,
         default_timezone=org.timezone,
@@ -73,7 +74,7 @@ def interview_edit(request: HttpRequest, interview_id: int) -> HttpResponse:
     org = request.org  # type: ignore[attr-defined]
     interview = interview_for_org(org, interview_id)
     form = InterviewForm(
-        request.POST or None, instance=copy.copy(interview), default_timezone=org.timezone
+        posted(request), instance=copy.copy(interview), default_timezone=org.timezone
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from oneway.accounts.permissions import staff_view
 from oneway.accounts.roles import role_has
 from oneway.core.format_card import recorded_format_card
+from oneway.core.forms import posted
 from oneway.core.models import InvitationImport, InvitationStatus
 from oneway.core.selectors import audit_entries, interview_for_org, invitation_for_org
 from oneway.core.services.invitation_imports import (
@@ -39,7 +40,7 @@ def invitation_create_view(request: HttpRequest, interview_id: int) -> HttpRespo
     org = request.org  # type: ignore[attr-defined]
     interview = interview_for_org(org, interview_id)
     problems = interview_invite_problems(interview)
-    form = InvitationForm(request.POST or None, default_timezone=org.timezone)
+    form = InvitationForm(posted(request), default_timezone=org.timezone)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -138,7 +139,7 @@ def invitation_extend_view(
     request: HttpRequest, interview_id: int, invitation_id: int
 ) -> HttpResponse:
     invitation = invitation_for_org(request.org, interview_id, invitation_id)  # type: ignore[attr-defined]
-    form = ExtendForm(request.POST or None, timezone=invitation.timezone)
+    form = ExtendForm(posted(request), timezone=invitation.timezone)
     if request.method == "POST" and form.is_valid():
         try:
             invitation_extend(
@@ -187,7 +188,9 @@ def invitation_revoke_view(
 def invitation_import_view(request: HttpRequest, interview_id: int) -> HttpResponse:
     interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
     problems = interview_invite_problems(interview)
-    form = InvitationImportForm(request.POST or None, request.FILES or None)
+    form = InvitationImportForm(
+        posted(request), request.FILES if request.method == "POST" else None
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

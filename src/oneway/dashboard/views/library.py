@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from oneway.accounts.permissions import staff_view
+from oneway.core.forms import posted
 from oneway.core.models import LibraryQuestion
 from oneway.core.services.interviews import (
     library_question_create,
@@ -38,7 +39,7 @@ def library(request: HttpRequest) -> HttpResponse:
 @staff_view("interviews.edit")
 def library_question_create_view(request: HttpRequest) -> HttpResponse:
     org = request.org  # type: ignore[attr-defined]
-    form = LibraryQuestionForm(request.POST or None, instance=LibraryQuestion(organisation=org))
+    form = LibraryQuestionForm(posted(request), instance=LibraryQuestion(organisation=org))
     if request.method == "POST" and form.is_valid():
         try:
             library_question_create(
@@ -55,7 +56,7 @@ def library_question_create_view(request: HttpRequest) -> HttpResponse:
 @staff_view("interviews.edit")
 def library_question_edit(request: HttpRequest, library_question_id: int) -> HttpResponse:
     item = _item(request, library_question_id)
-    form = LibraryQuestionForm(request.POST or None, instance=copy.copy(item))
+    form = LibraryQuestionForm(posted(request), instance=copy.copy(item))
     if request.method == "POST" and form.is_valid():
         try:
             library_question_update(

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from oneway.accounts.permissions import staff_view
 from oneway.accounts.roles import Role, role_has
+from oneway.core.forms import posted
 from oneway.core.models import MemberInvite, Membership
 from oneway.core.services.members import (
     member_invite_create,
@@ -66,7 +67,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 def member_invite_view(request: HttpRequest) -> HttpResponse:
     org = request.org  # type: ignore[attr-defined]
     is_owner = request.membership.role == Role.OWNER  # type: ignore[attr-defined]
-    form = MemberInviteForm(request.POST or None, can_grant_owner=is_owner)
+    form = MemberInviteForm(posted(request), can_grant_owner=is_owner)
     if request.method == "POST" and form.is_valid():
         try:
             invite = member_invite_create(

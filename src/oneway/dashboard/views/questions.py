@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from oneway.accounts.permissions import staff_view
+from oneway.core.forms import posted
 from oneway.core.models import Interview, LibraryQuestion, Question
 from oneway.core.selectors import interview_for_org
 from oneway.core.services.interviews import (
@@ -42,7 +43,7 @@ def _back(interview: Interview, anchor: str = "questions") -> HttpResponse:
 def question_create_view(request: HttpRequest, interview_id: int) -> HttpResponse:
     interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
     form = QuestionForm(
-        request.POST or None,
+        posted(request),
         instance=Question(interview=interview),
         initial={
             "thinking_seconds": interview.default_thinking_seconds,
@@ -76,7 +77,7 @@ def question_create_view(request: HttpRequest, interview_id: int) -> HttpRespons
 def question_edit(request: HttpRequest, interview_id: int, question_id: int) -> HttpResponse:
     question = _question(request, interview_id, question_id)
     interview = question.interview
-    form = QuestionForm(request.POST or None, instance=copy.copy(question))
+    form = QuestionForm(posted(request), instance=copy.copy(question))
     if request.method == "POST" and form.is_valid():
         try:
             question_update(
