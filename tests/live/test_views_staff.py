@@ -458,3 +458,12 @@ def test_candidate_partial_for_the_review_page(
 @pytest.mark.parametrize("name", ["list", "slot_offer_list"])
 def test_reviewers_can_look(reviewer_client: Client, name: str) -> None:
     assert reviewer_client.get(reverse(f"live:{name}")).status_code == 200
+
+
+def test_the_dashboard_home_shows_upcoming_live_interviews(
+    admin_client: Client, make_live: Callable[..., LiveInterview]
+) -> None:
+    make_live(starts_at=at(days=1, hour=9), candidate_name="Dashboard Dora")
+    html = admin_client.get(reverse("dashboard:home")).content.decode()
+    assert "Upcoming live interviews" in html
+    assert "Dashboard Dora" in html
