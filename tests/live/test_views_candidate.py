@@ -250,3 +250,15 @@ def test_forms_need_csrf(make_live: Callable[..., LiveInterview]) -> None:
         assert (
             strict.post(reverse(f"live:{name}", args=[token]), {"reason": "x"}).status_code == 403
         )
+
+
+def test_link_guessing_is_rate_limited(
+    client: Client, settings: Any, make_live: Callable[..., LiveInterview]
+) -> None:
+    settings.CANDIDATE_LINK_RATE_LIMIT = 3
+    token = candidate_token(make_live())
+    for _ in range(3):
+        assert client.get(reverse("live:candidate", args=["guess" + "x" * 40])).status_code == 404
+    response = client.get(reverse("live:candidate", args=[token]))
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"

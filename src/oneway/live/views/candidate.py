@@ -7,6 +7,7 @@ click on the meeting link must not hand the token to the meeting provider.
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 
+from oneway.core.audit import client_ip
+from oneway.core.ratelimit import allow
 from oneway.core.timezones import is_valid_timezone
 from oneway.live.format_card import live_format_card, meeting_link_visible
 from oneway.live.forms import CandidateCancelForm, CandidateRequestForm
@@ -39,6 +42,26 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 def _invalid(request: HttpRequest) -> HttpResponse:
     return _private(render(request, "live/candidate_invalid.html", status=404))
+
+
+def _rate_limited(request: HttpRequest) -> bool:
+    """Too many link attempts from this address this minute (slows token guessing)?"""
+    limit = settings.CANDIDATE_LINK_RATE_LIMIT
+    if limit <= 0:
+        return False
+    return not allow(f"live-link:{client_ip(request) or '-'}", limit=limit, window=60)
+
+
+def _open(request: HttpRequest, token: str) -> LiveInterview | HttpResponse:
+    """The live interview behind the link, or the response refusing it."""
+    if _rate_limited(request):
+        response = render(
+            request, "live/candidate_invalid.html", {"rate_limited": True}, status=429
+        )
+        response["Retry-After"] = "60"
+        return _private(response)
+    live = live_interview_for_token(token)
+    return _invalid(request) if live is None else live
 
 
 def _chosen_tz(request: HttpRequest, live: LiveInterview) -> tuple[str, str]:
@@ -108,17 +131,17 @@ def _page(
 
 
 def candidate_page(request: HttpRequest, token: str) -> HttpResponse:
-    live = live_interview_for_token(token)
-    if live is None:
-        return _invalid(request)
+    live = _open(request, token)
+    if isinstance(live, HttpResponse):
+        return live
     return _page(request, live, token)
 
 
 @csrf_protect
 def candidate_book(request: HttpRequest, token: str) -> HttpResponse:
-    live = live_interview_for_token(token)
-    if live is None:
-        return _invalid(request)
+    live = _open(request, token)
+    if isinstance(live, HttpResponse):
+        return live
     if request.method != "POST":
         return _private(redirect("live:candidate", token))
     tz, tz_error = _chosen_tz(request, live)
@@ -148,9 +171,9 @@ def candidate_book(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_protect
 def candidate_cancel(request: HttpRequest, token: str) -> HttpResponse:
-    live = live_interview_for_token(token)
-    if live is None:
-        return _invalid(request)
+    live = _open(request, token)
+    if isinstance(live, HttpResponse):
+        return live
     if request.method != "POST":
         return _private(redirect("live:candidate", token))
     form = CandidateCancelForm(request.POST)
@@ -171,9 +194,9 @@ def candidate_cancel(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_protect
 def candidate_request(request: HttpRequest, token: str) -> HttpResponse:
-    live = live_interview_for_token(token)
-    if live is None:
-        return _invalid(request)
+    live = _open(request, token)
+    if isinstance(live, HttpResponse):
+        return live
     if request.method != "POST":
         return _private(redirect("live:candidate", token))
     form = CandidateRequestForm(request.POST)
@@ -196,8 +219,10 @@ def candidate_request(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def candidate_calendar(request: HttpRequest, token: str) -> HttpResponse:
-    live = live_interview_for_token(token)
-    if live is None or live.starts_at is None:
+    live = _open(request, token)
+    if isinstance(live, HttpResponse):
+        return live
+    if live.starts_at is None:
         return _invalid(request)
     filename, content, mimetype = ics_attachment(
         live, method="CANCEL" if live.status == LiveStatus.CANCELLED else "REQUEST"
