@@ -159,6 +159,8 @@ USE_TZ = True
 # --- Static and media -----------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The project-wide files (oneway.css ...); each app's own static/ is found as usual.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = Path(envstr("ONEWAY_MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
