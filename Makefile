@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-PORT ?= 8000
+export PORT ?= 8000
 export ONEWAY_DATA_DIR ?= $(CURDIR)/var
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 APT_TEST_PACKAGES := chromium flite ffmpeg
@@ -55,8 +55,9 @@ migrate: install
 seed: migrate
 	$(PY) -m oneway seed_demo
 
-run: seed
+run: migrate
 	$(PY) -m oneway collectstatic --noinput -v0
+	$(PY) -m oneway seed_demo
 	$(PY) -m oneway runstack --port $(PORT)
 
 lint: $(VENV)/.installed-test
