@@ -298,3 +298,11 @@ UPLOAD_CORS_ORIGINS = envlist("ONEWAY_UPLOAD_CORS_ORIGINS")
 # nginx X-Accel-Redirect prefix for local media (empty: Django streams the file).
 MEDIA_ACCEL_REDIRECT_PREFIX = envstr("ONEWAY_MEDIA_ACCEL_REDIRECT_PREFIX")
 TRANSCRIBER = envstr("ONEWAY_TRANSCRIBER", "pocketsphinx")
+# Media processing (oneway.media): x264 preset for transcoded video (chosen by measurement,
+# bench/README.md), seconds a worker's claim on a job lasts without renewal (a killed
+# worker's job is queued again after it), attempts before a job is marked failed, and the
+# local scratch folder for work in progress.
+MEDIA_X264_PRESET = envstr("ONEWAY_MEDIA_X264_PRESET", "veryfast")
+MEDIA_LEASE_SECONDS = envint("ONEWAY_MEDIA_LEASE_SECONDS", 120)
+MEDIA_MAX_ATTEMPTS = envint("ONEWAY_MEDIA_MAX_ATTEMPTS", 4)
+MEDIA_WORK_DIR = Path(envstr("ONEWAY_MEDIA_WORK_DIR", str(DATA_DIR / "media-work"))).resolve()

@@ -16,6 +16,16 @@ class ProcessingState(models.TextChoices):
     UNPROCESSABLE = "unprocessable", _("Unprocessable")
 
 
+class TranscriptState(models.TextChoices):
+    NONE = "", _("Not started")
+    QUEUED = "queued", _("Queued")
+    PROCESSING = "processing", _("Processing")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+    NO_SPEECH = "no_audio", _("No audio")
+    DISABLED = "disabled", _("Switched off")
+
+
 class MediaItem(models.Model):
     """One uploaded recording and everything made from it (rendition, poster, captions).
 
@@ -43,12 +53,51 @@ class MediaItem(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
-    transcript_state = models.CharField(max_length=16, blank=True)
+    transcript_state = models.CharField(
+        max_length=16, blank=True, choices=TranscriptState.choices, default=TranscriptState.NONE
+    )
     transcript_text = models.TextField(blank=True)
     transcript_words = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Delete the original once the rendition is verified? Decided by the caller (for an
+    # answer: the interview's "keep original uploads" setting) when the item is created.
+    keep_original = models.BooleanField(default=True)
+    # What processing did (copy/transcode per stream, and why), for operators.
+    plan = models.JSONField(default=dict, blank=True)
+    transcript_error = models.TextField(blank=True)
+    transcript_attempts = models.PositiveSmallIntegerField(default=0)
+    # The running job's claim: a worker that stops renewing its lease (killed, out of
+    # memory) loses the item to the sweeper, which queues it again.
+    run_token = models.CharField(max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the item was last queued (or is due for a retry); the sweeper re-sends jobs
+    # whose queue message was lost.
+    queued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "state"]),
+            models.Index(fields=["state", "lease_expires_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"MediaItem {self.pk} ({self.state})"
+
+    @property
+    def is_settled(self) -> bool:
+        """Processing has come to an end (ready, failed or unprocessable)."""
+        return self.state in (
+            ProcessingState.READY,
+            ProcessingState.FAILED,
+            ProcessingState.UNPROCESSABLE,
+        )
+
+    @property
+    def duration_seconds(self) -> float | None:
+        return self.duration_ms / 1000 if self.duration_ms is not None else None
+
+    @property
+    def has_video(self) -> bool:
+        return self.rendition_name.endswith(".mp4")

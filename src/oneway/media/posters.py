@@ -1,0 +1,111 @@
+"""Poster images: a JPEG of a frame about one second in, never a black frame.
+
+Cameras often start dark (exposure settling, lens cap, a fade-in), so the first frame is
+a poor poster. We look at frames from about 1 s on and take the first one with enough
+light and detail, or the best one seen.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+from av.video.frame import VideoFrame
+
+POSTER_AT = 1.0
+# How far past the target we keep looking for a better frame, and how often.
+SEARCH_SECONDS = 6.0
+SEARCH_STEP = 0.5
+# Mean luma (0-255) below which a frame counts as black, and the spread of a flat frame.
+DARK_LUMA = 32
+FLAT_SPREAD = 6
+
+
+def brightness(frame: VideoFrame) -> tuple[float, float]:
+    """Mean and spread (mean absolute deviation) of the luma of a sample of pixels."""
+    plane = frame.planes[0]
+    data = bytes(plane)
+    width, height, stride = plane.width, plane.height, plane.line_size
+    samples: list[int] = []
+    step_y = max(1, height // 48)
+    step_x = max(1, width // 64)
+    for row in range(0, height, step_y):
+        start = row * stride
+        samples.extend(data[start : start + width : step_x])
+    if not samples:
+        return 0.0, 0.0
+    mean = sum(samples) / len(samples)
+    spread = sum(abs(s - mean) for s in samples) / len(samples)
+    return mean, spread
+
+
+def poster_time(duration: float) -> float:
+    return min(POSTER_AT, duration / 2)
+
+
+class PosterPicker:
+    """Offered frames in time order; keeps the first good one from ~1 s on."""
+
+    def __init__(self, duration: float) -> None:
+        self.target = poster_time(duration)
+        self.best: VideoFrame | None = None
+        self.best_score = -1.0
+        self.done = False
+        self.next_look = self.target
+
+    def offer(self, frame: VideoFrame, seconds: float) -> None:
+        if self.done or seconds + 1e-6 < self.next_look:
+            return
+        self.next_look = seconds + SEARCH_STEP
+        mean, spread = brightness(frame)
+        score = min(mean, 128) + spread
+        if score > self.best_score:
+            self.best, self.best_score = frame, score
+        if (mean >= DARK_LUMA and spread >= FLAT_SPREAD) or seconds > self.target + SEARCH_SECONDS:
+            self.done = True
+
+    @property
+    def wants_more(self) -> bool:
+        return not self.done
+
+
+def encode_jpeg(frame: VideoFrame, *, width: int | None = None, height: int | None = None) -> bytes:
+    """JPEG bytes (quality about ffmpeg's -q:v 3) of ``frame``, scaled when asked."""
+    picture = frame.reformat(width=width, height=height, format="yuvj420p")
+    context = av.CodecContext.create("mjpeg", "w")
+    context.width, context.height = picture.width, picture.height
+    context.pix_fmt = "yuvj420p"
+    context.time_base = Fraction(1, 25)
+    context.qscale = True
+    context.global_quality = 3 * 118  # FF_QP2LAMBDA
+    picture.pts = 0
+    packets = context.encode(picture) + context.encode(None)
+    return b"".join(bytes(p) for p in packets)
+
+
+def poster_from_file(
+    path: Path, *, duration: float, width: int | None = None, height: int | None = None
+) -> bytes | None:
+    """Decode from the keyframe before ~1 s and pick a poster frame; None without video."""
+    picker = PosterPicker(duration)
+    with av.open(str(path)) as container:
+        if not container.streams.video:
+            return None
+        stream = container.streams.video[0]
+        stream.codec_context.thread_type = "AUTO"
+        start = stream.start_time or 0
+        if stream.time_base:
+            try:
+                container.seek(start + int(picker.target / stream.time_base), stream=stream)
+            except av.FFmpegError:
+                container.seek(0)
+        origin = float(start * stream.time_base) if stream.time_base else 0.0
+        for frame in container.decode(stream):
+            seconds = (float(frame.time) if frame.time is not None else 0.0) - origin
+            picker.offer(frame, seconds)
+            if not picker.wants_more:
+                break
+    if picker.best is None:
+        return None
+    return encode_jpeg(picker.best, width=width, height=height)

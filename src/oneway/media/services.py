@@ -1,0 +1,149 @@
+"""Writes to media items (contract C). Each writes an audit entry and queues work after
+the transaction commits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from oneway.core.audit import log_action
+from oneway.core.models import Organisation
+from oneway.media import storage
+from oneway.media.models import MediaItem, MediaKind, ProcessingState, TranscriptState
+
+
+def media_item_create(
+    *,
+    organisation: Organisation,
+    original_name: str,
+    size: int,
+    kind: str = MediaKind.VIDEO,
+    keep_original: bool = True,
+    actor: Any = None,
+    actor_label: str = "",
+) -> MediaItem:
+    """Record an uploaded file (a storage name) and queue its processing on commit.
+
+    ``kind`` "video" requires a picture (an audio-only file ends unprocessable); "audio"
+    keeps only the sound (.m4a). ``keep_original=False`` deletes the upload once the
+    rendition is verified (for answers: the interview's "keep original uploads" setting).
+    """
+    if kind not in MediaKind.values:
+        raise ValueError(f"kind must be one of {MediaKind.values}, not {kind!r}")
+    item = MediaItem.objects.create(
+        organisation=organisation,
+        kind=kind,
+        original_name=original_name,
+        original_size=size,
+        keep_original=keep_original,
+        state=ProcessingState.QUEUED,
+        queued_at=timezone.now(),
+    )
+    log_action(
+        "media.created",
+        organisation=organisation,
+        actor=actor,
+        actor_label=actor_label,
+        obj=item,
+        data={"kind": kind, "size": size},
+    )
+    _queue_processing(item.pk)
+    return item
+
+
+def _queue_processing(item_id: int) -> None:
+    from oneway.media.tasks import enqueue_processing
+
+    transaction.on_commit(lambda: enqueue_processing(item_id))
+
+
+def _queue_transcription(item_id: int) -> None:
+    from oneway.media.tasks import enqueue_transcription
+
+    transaction.on_commit(lambda: enqueue_transcription(item_id))
+
+
+def can_retry(item: MediaItem) -> bool:
+    """Failed or unprocessable processing, or a failed transcript, can be tried again."""
+    return item.state in (ProcessingState.FAILED, ProcessingState.UNPROCESSABLE) or (
+        item.state == ProcessingState.READY and item.transcript_state == TranscriptState.FAILED
+    )
+
+
+def media_item_retry(*, item: MediaItem, actor: Any, request: Any = None) -> None:
+    """Queue a failed job again from the start (its attempts count restarts). Does nothing
+    for an item that is queued, processing or fine."""
+    now = timezone.now()
+    with transaction.atomic():
+        if item.state in (ProcessingState.FAILED, ProcessingState.UNPROCESSABLE):
+            updated = MediaItem.objects.filter(
+                pk=item.pk, state__in=[ProcessingState.FAILED, ProcessingState.UNPROCESSABLE]
+            ).update(
+                state=ProcessingState.QUEUED,
+                error="",
+                attempts=0,
+                run_token="",
+                lease_expires_at=None,
+                queued_at=now,
+            )
+            what = "processing"
+            if updated:
+                _queue_processing(item.pk)
+        elif item.state == ProcessingState.READY and (
+            item.transcript_state == TranscriptState.FAILED
+        ):
+            updated = MediaItem.objects.filter(
+                pk=item.pk,
+                state=ProcessingState.READY,
+                transcript_state=TranscriptState.FAILED,
+            ).update(
+                transcript_state=TranscriptState.QUEUED,
+                transcript_error="",
+                transcript_attempts=0,
+                run_token="",
+                lease_expires_at=None,
+                queued_at=now,
+            )
+            what = "transcript"
+            if updated:
+                _queue_transcription(item.pk)
+        else:
+            return
+        if updated:
+            log_action(
+                "media.retried",
+                organisation=item.organisation,
+                actor=actor,
+                obj=item,
+                data={"what": what, "previous_error": item.error or item.transcript_error},
+                request=request,
+            )
+    item.refresh_from_db()
+
+
+def media_item_delete(*, item: MediaItem, actor: Any = None, actor_label: str = "") -> None:
+    """Delete an item's files (original, rendition, poster, captions) and the row, e.g. for
+    retention or a candidate's erasure request."""
+    names = [item.original_name, item.rendition_name, item.poster_name, item.captions_name]
+    organisation = item.organisation
+    item_id = item.pk
+    with transaction.atomic():
+        log_action(
+            "media.deleted",
+            organisation=organisation,
+            actor=actor,
+            actor_label=actor_label,
+            obj=item,
+            data={"files": len([n for n in names if n])},
+        )
+        item.delete()
+
+        def remove_files() -> None:
+            for name in names:
+                if name:
+                    storage.delete(name)
+            storage.remove_partials(storage.item_prefix(organisation.pk, item_id))
+
+        transaction.on_commit(remove_files)

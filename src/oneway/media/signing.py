@@ -1,0 +1,144 @@
+"""Short-lived signed media URLs (contract C).
+
+A URL names one item and one variant, carries an expiry, and is bound to the user it was
+issued to: the serving view refuses it to anyone else, once expired, or when tampered
+with, and checks again that the user belongs to the item's organisation. Every URL issued
+is written to the audit log (``media.url_issued``); every play, reported by the player to
+``media_play_url(item)``, too (``media.played``).
+
+Without a user (a share link's viewer, a candidate downloading their own answer) a URL can
+be issued to an ``actor_label``: it is then a bearer URL, valid for its few minutes only.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from oneway.core.audit import log_action
+from oneway.media.models import MediaItem
+
+VARIANTS = ("rendition", "poster", "captions", "original")
+SALT = "oneway.media.url"
+PLAY_SALT = "oneway.media.play"
+
+
+def url_seconds() -> int:
+    return int(getattr(settings, "MEDIA_URL_SECONDS", 300))
+
+
+class BadMediaToken(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class MediaClaims:
+    item_id: int
+    variant: str
+    user_id: int | None
+    actor_label: str
+    expires: int
+    download: bool
+
+    @property
+    def seconds_left(self) -> int:
+        return max(0, self.expires - int(time.time()))
+
+
+def media_url(
+    *,
+    item: MediaItem,
+    user: Any,
+    variant: str,
+    request: HttpRequest | None = None,
+    download: bool = False,
+    actor_label: str = "",
+    seconds: int | None = None,
+) -> str:
+    """A signed URL (path and query) for one variant of ``item``, valid a few minutes
+    (``settings.MEDIA_URL_SECONDS``) and only for ``user``."""
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
+    user_id = user.pk if user is not None and getattr(user, "is_authenticated", False) else None
+    if user_id is None and not actor_label:
+        raise ValueError("a media URL is bound to a user, or issued to an actor_label")
+    expires = int(time.time()) + (seconds or url_seconds())
+    token = signing.dumps(
+        {
+            "i": item.pk,
+            "v": variant,
+            "u": user_id,
+            "a": actor_label if user_id is None else "",
+            "e": expires,
+            "d": int(download),
+        },
+        salt=SALT,
+    )
+    log_action(
+        "media.url_issued",
+        organisation=item.organisation,
+        actor=user if user_id is not None else None,
+        actor_label=actor_label,
+        obj=item,
+        data={"variant": variant, "expires": expires, "download": download},
+        request=request,
+    )
+    return reverse("media:serve", args=[item.pk, variant]) + "?" + urlencode({"t": token})
+
+
+def read_token(token: str, *, item_id: int, variant: str) -> MediaClaims:
+    """Check a URL's token against the URL it came in on; raise ``BadMediaToken``."""
+    try:
+        data = signing.loads(token, salt=SALT)
+    except signing.BadSignature as exc:
+        raise BadMediaToken(403, _("This media link is not valid.")) from exc
+    claims = MediaClaims(
+        item_id=int(data["i"]),
+        variant=str(data["v"]),
+        user_id=data.get("u"),
+        actor_label=str(data.get("a") or ""),
+        expires=int(data["e"]),
+        download=bool(data.get("d")),
+    )
+    if claims.item_id != item_id or claims.variant != variant:
+        raise BadMediaToken(403, _("This media link is not valid."))
+    if claims.expires < time.time():
+        raise BadMediaToken(410, _("This media link has expired. Reload the page for a new one."))
+    return claims
+
+
+def media_play_url(item: MediaItem, *, user: Any = None, actor_label: str = "") -> str:
+    """Where the player POSTs when playback starts, so that every play is audited.
+
+    Signed-in members of the item's organisation need nothing more; a viewer without an
+    account (``actor_label``, e.g. "share:12") gets a signed token in the URL.
+    """
+    url = reverse("media:played", args=[item.pk])
+    if user is None and actor_label:
+        token = signing.dumps(
+            {"i": item.pk, "a": actor_label, "e": int(time.time()) + 6 * 3600}, salt=PLAY_SALT
+        )
+        url += "?" + urlencode({"t": token})
+    return url
+
+
+def read_play_token(token: str, *, item_id: int) -> str:
+    """The actor label of a valid play token for ``item_id``; raise ``BadMediaToken``."""
+    try:
+        data = signing.loads(token, salt=PLAY_SALT)
+    except signing.BadSignature as exc:
+        raise BadMediaToken(403, _("Not allowed.")) from exc
+    if int(data.get("i", 0)) != item_id or int(data.get("e", 0)) < time.time():
+        raise BadMediaToken(403, _("Not allowed."))
+    return str(data.get("a") or "")

@@ -1,0 +1,51 @@
+"""Huey tasks for media: thin wrappers around ``jobs``; they take ids, never objects.
+
+Retries with backoff are declared here: 30 s, then 60 s, then 120 s. A job that crashes
+the worker outright is found by the sweeper (every minute, and whenever a worker starts)
+once its lease has expired.
+"""
+
+from typing import Any
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
+
+from oneway.media import jobs
+
+RETRIES = 3
+RETRY_DELAY = 30
+RETRY_BACKOFF = 2
+
+
+@db_task(retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF, context=True)
+def media_process(item_id: int, task: Any = None) -> str:
+    return jobs.process_item(item_id, retries_left=task.retries if task is not None else 0)
+
+
+@db_task(retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF, context=True)
+def media_transcribe(item_id: int, task: Any = None) -> str:
+    return jobs.transcribe_item(item_id, retries_left=task.retries if task is not None else 0)
+
+
+def enqueue_processing(item_id: int) -> None:
+    media_process(item_id)
+
+
+def enqueue_transcription(item_id: int) -> None:
+    media_transcribe(item_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def media_sweep() -> dict[str, int]:
+    return jobs.sweep(enqueue_processing, enqueue_transcription)
+
+
+@on_startup()
+def media_sweep_on_startup() -> None:
+    """A restarted worker picks up what a killed one left at once, not a minute later."""
+    from django.db import close_old_connections
+
+    try:
+        jobs.sweep(enqueue_processing, enqueue_transcription)
+    finally:
+        close_old_connections()

@@ -1,0 +1,128 @@
+"""Media views: signed serving, play reports, and the staff retry/state endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from oneway.accounts.permissions import staff_view
+from oneway.accounts.roles import role_has
+from oneway.core.audit import log_action
+from oneway.core.models import Membership
+from oneway.media.models import MediaItem
+from oneway.media.selectors import media_item_for_org
+from oneway.media.services import can_retry, media_item_retry
+from oneway.media.serving import serve_media_item
+from oneway.media.signing import VARIANTS, BadMediaToken, read_play_token, read_token
+
+
+def _refuse(status: int, message: str) -> HttpResponse:
+    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _is_member(user: Any, organisation_id: int) -> bool:
+    return Membership.objects.filter(user=user, organisation_id=organisation_id).exists()
+
+
+@require_http_methods(["GET", "HEAD"])
+def serve(request: HttpRequest, item_id: int, variant: str) -> HttpResponseBase:
+    """A signed URL from ``media_url``: checked, then the file (ranges supported)."""
+    if variant not in VARIANTS:
+        raise Http404
+    try:
+        claims = read_token(request.GET.get("t", ""), item_id=item_id, variant=variant)
+    except BadMediaToken as exc:
+        return _refuse(exc.status, exc.message)
+    if claims.user_id is not None and (
+        not request.user.is_authenticated or request.user.pk != claims.user_id
+    ):
+        return _refuse(403, _("This media link was issued to someone else."))
+    item = MediaItem.objects.filter(pk=item_id).first()
+    if item is None:
+        raise Http404
+    # Membership may have ended since the URL was issued: check it again.
+    if claims.user_id is not None and not _is_member(request.user, item.organisation_id):
+        raise Http404
+    return serve_media_item(
+        request, item, variant, download=claims.download, max_age=claims.seconds_left
+    )
+
+
+@require_POST
+def played(request: HttpRequest, item_id: int) -> HttpResponse:
+    """The player reports a play: one ``media.played`` audit entry per play."""
+    item = MediaItem.objects.select_related("organisation").filter(pk=item_id).first()
+    if item is None:
+        raise Http404
+    actor_label = ""
+    token = request.GET.get("t")
+    if token:
+        try:
+            actor_label = read_play_token(token, item_id=item_id)
+        except BadMediaToken as exc:
+            return _refuse(exc.status, exc.message)
+    elif not request.user.is_authenticated or not _is_member(request.user, item.organisation_id):
+        raise Http404
+    position = request.POST.get("position", "")
+    try:
+        at = round(float(position), 1) if position else None
+    except ValueError:
+        at = None
+    log_action(
+        "media.played",
+        organisation=item.organisation,
+        actor=request.user if not actor_label else None,
+        actor_label=actor_label,
+        obj=item,
+        data={"position": at},
+        request=request,
+    )
+    return JsonResponse({"ok": True})
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    for candidate in (request.POST.get("next"), request.headers.get("Referer")):
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(candidate)
+    return redirect("dashboard:home")
+
+
+@staff_view("media.retry")
+@require_POST
+def retry(request: HttpRequest, media_item_id: int) -> HttpResponse:
+    item = media_item_for_org(request.org, media_item_id)  # type: ignore[attr-defined]
+    if can_retry(item):
+        media_item_retry(item=item, actor=request.user, request=request)
+        messages.success(request, _("Processing will be tried again."))
+    else:
+        messages.info(request, _("There is nothing to retry for this recording."))
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"state": item.state, "transcript_state": item.transcript_state})
+    return _back(request)
+
+
+@staff_view("interviews.view")
+@require_GET
+def state(request: HttpRequest, media_item_id: int) -> HttpResponse:
+    """The processing-state partial on its own, for pages that refresh it while it works."""
+    item = media_item_for_org(request.org, media_item_id)  # type: ignore[attr-defined]
+    membership = request.membership  # type: ignore[attr-defined]
+    response = render(
+        request,
+        "media/_state.html",
+        {"item": item, "can_retry": role_has(membership.role, "media.retry")},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
