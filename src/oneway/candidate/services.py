@@ -260,7 +260,11 @@ def take_upload_completed(*, take_id: int, upload: Any) -> Take | None:
     with transaction.atomic():
         take = (
             Take.objects.select_for_update()
-            .select_related("answer__invitation__organisation", "answer__question")
+            .select_related(
+                "answer__invitation__organisation",
+                "answer__invitation__interview",
+                "answer__question",
+            )
             .filter(pk=take_id)
             .first()
         )
@@ -283,6 +287,8 @@ def take_upload_completed(*, take_id: int, upload: Any) -> Take | None:
                 original_name=upload.storage_name,
                 size=upload.length or 0,
                 kind=kind,
+                keep_original=invitation.interview.keep_originals,
+                actor_label=candidate_label(invitation),
             )
         take.save()
         _log(
