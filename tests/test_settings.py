@@ -107,3 +107,14 @@ def test_development_defaults(tmp_path: Path) -> None:
     assert values["BASE_URL"] == "http://127.0.0.1:8123"
     assert values["EMAIL_BACKEND"].endswith("console.EmailBackend")
     assert "sqlite3" in values["DATABASES"] and "SqliteHuey" in values["HUEY"]
+
+
+def test_readme_documents_every_variable() -> None:
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    settings_source = (root / "src" / "oneway" / "settings.py").read_text()
+    names = set(re.findall(r'env(?:str|int|bool|secret|list)\("([A-Z0-9_]+)"', settings_source))
+    readme = (root / "README.md").read_text()
+    missing = sorted(name for name in names if f"`{name}`" not in readme)
+    assert not missing, f"add to the README configuration table: {missing}"

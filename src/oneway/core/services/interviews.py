@@ -3,6 +3,7 @@
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -90,6 +91,7 @@ def interview_create(
     request: HttpRequest | None = None,
 ) -> Interview:
     _check_fields(fields, INTERVIEW_FIELDS)
+    fields = {"grace_minutes": settings.DEADLINE_GRACE_MINUTES, **fields}
     interview = Interview(organisation=organisation, created_by=actor, **fields)
     _ensure_apply_token(interview)
     interview.full_clean(exclude=["organisation", "created_by"])

@@ -49,7 +49,10 @@ def interview_list(request: HttpRequest) -> HttpResponse:
 @staff_view("interviews.edit")
 def interview_create_view(request: HttpRequest) -> HttpResponse:
     org = request.org  # type: ignore[attr-defined]
-    initial = {"contact_email": request.user.email}  # type: ignore[union-attr]
+    initial = {
+        "contact_email": request.user.email,  # type: ignore[union-attr]
+        "grace_minutes": settings.DEADLINE_GRACE_MINUTES,
+    }
     form = InterviewForm(
         posted(request),
         instance=Interview(organisation=org),
