@@ -159,16 +159,3 @@ def second_reviewer(
 @pytest.fixture
 def candidate(interview: Interview, make_candidate: Callable[..., Invitation]) -> Invitation:
     return make_candidate(interview)
-
-
-@pytest.fixture(autouse=True)
-def signed_media_urls(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Until the media app provides signing (contract C), stand in for it."""
-    try:
-        import oneway.media.signing  # noqa: F401
-    except ImportError:
-        monkeypatch.setattr(
-            "oneway.reviews.media.signed_url",
-            lambda *, item, user, variant, request: f"/media/test/{item.pk}/{variant}?u={user.pk}",
-        )
-        monkeypatch.setattr("oneway.reviews.media.play_url", lambda item: "")

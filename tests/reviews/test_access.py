@@ -38,10 +38,16 @@ def test_unassigned_reviewer_gets_404_for_everything_of_the_interview(
     question = candidate.interview.questions.first()
     assert question is not None
     posts = {
-        "rate": (reverse("dashboard:review_rate", args=[candidate.pk]), {"question_id": question.pk, "score": 4}),
+        "rate": (
+            reverse("dashboard:review_rate", args=[candidate.pk]),
+            {"question_id": question.pk, "score": 4},
+        ),
         "review": (reverse("dashboard:review_save", args=[candidate.pk]), {"action": "save"}),
         "comment": (reverse("dashboard:review_comment_add", args=[candidate.pk]), {"body": "hi"}),
-        "decision": (reverse("dashboard:review_decision", args=[candidate.pk]), {"status": "rejected"}),
+        "decision": (
+            reverse("dashboard:review_decision", args=[candidate.pk]),
+            {"status": "rejected"},
+        ),
     }
     for name, (url, data) in posts.items():
         assert reviewer_client.post(url, data).status_code == 404, name

@@ -205,8 +205,7 @@ def dashboard_page(
     sortable = [
         key
         for key, (_expr, needs_all, blind_hidden) in SORTS.items()
-        if not (needs_all and not viewer.sees_all)
-        and not (blind_hidden and interview.blind_mode)
+        if not (needs_all and not viewer.sees_all) and not (blind_hidden and interview.blind_mode)
     ]
     return DashboardPage(
         interview=interview,
@@ -351,9 +350,9 @@ def todo(viewer: Viewer, *, limit: int = 100) -> list[TodoItem]:
         question_id=OuterRef("question_id"),
         review__reviewer=viewer.user,
     )
-    unrated_answers = Answer.objects.filter(
-        is_practice=False, submitted_at__isnull=False
-    ).exclude(Exists(rated))
+    unrated_answers = Answer.objects.filter(is_practice=False, submitted_at__isnull=False).exclude(
+        Exists(rated)
+    )
     candidates = (
         Invitation.objects.filter(
             organisation=viewer.org,

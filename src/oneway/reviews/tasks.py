@@ -86,14 +86,19 @@ def may_review(user: User, invitation: Invitation) -> bool:
         return False
     if membership.role in (Role.OWNER, Role.ADMIN):
         return True
-    return ReviewerAssignment.objects.filter(interview_id=invitation.interview_id, user=user).exists()
+    return ReviewerAssignment.objects.filter(
+        interview_id=invitation.interview_id, user=user
+    ).exists()
 
 
 def name_for(user: User, invitation: Invitation) -> str:
     """The candidate's name as ``user`` may see it (blind mode until they submitted)."""
-    if invitation.interview.blind_mode and not Review.objects.filter(
-        invitation=invitation, reviewer=user, submitted_at__isnull=False
-    ).exists():
+    if (
+        invitation.interview.blind_mode
+        and not Review.objects.filter(
+            invitation=invitation, reviewer=user, submitted_at__isnull=False
+        ).exists()
+    ):
         return candidate_alias(invitation.pk)
     return invitation.name
 
@@ -143,7 +148,7 @@ def send_mention_emails(comment_id: int) -> None:
 def send_decision_email(event_id: int) -> None:
     with transaction.atomic():
         event = (
-            DecisionEvent.objects.select_for_update()
+            DecisionEvent.objects.select_for_update(of=("self",))
             .select_related("invitation__interview", "invitation__organisation", "actor")
             .filter(pk=event_id, candidate_email_requested=True, candidate_emailed_at__isnull=True)
             .first()
@@ -289,4 +294,3 @@ def send_review_digests() -> None:
             send_digest(user.pk, now=now)
         except Exception:
             logger.exception("Review digest for user %s failed", user.pk)
-

@@ -54,7 +54,9 @@ from oneway.reviews.services.comments import mentionable_members, parse_time_cod
 from oneway.reviews.services.preferences import PLAYBACK_RATES, playback_rate_of
 
 
-def media_urls(request: HttpRequest, viewer: Viewer, block: AnswerBlock, *, hidden: bool) -> dict[str, str]:
+def media_urls(
+    request: HttpRequest, viewer: Viewer, block: AnswerBlock, *, hidden: bool
+) -> dict[str, str]:
     item = block.media
     if item is None or not block.ready or block.answer is None:
         return {}
@@ -92,9 +94,7 @@ def candidate_page(
     submitted = mine is not None and mine.submitted_at is not None
     show_others = viewer.sees_all or submitted
     others = [
-        r
-        for r in reviews
-        if r is not mine and (viewer.sees_all or r.submitted_at is not None)
+        r for r in reviews if r is not mine and (viewer.sees_all or r.submitted_at is not None)
     ]
     aggregates = attach_reviews(blocks, reviews, mine, show_others)
     hidden = is_hidden(interview, reviewed=submitted)
@@ -192,7 +192,7 @@ def rate(request: HttpRequest, invitation_id: int) -> HttpResponse:
     viewer = viewer_from(request)
     invitation = invitation_for(viewer, invitation_id)
     question = Question.objects.filter(
-        pk=int_or_none(request.POST.get("question_id")), interview_id=invitation.interview_id
+        pk=int_or_none(request.POST.get("question_id")) or 0, interview_id=invitation.interview_id
     ).first()
     if question is None:
         raise Http404
@@ -343,8 +343,13 @@ def answer_media(request: HttpRequest, answer_id: int) -> HttpResponse:
     reviewed = Review.objects.filter(
         invitation_id=answer.invitation_id, reviewer=viewer.user, submitted_at__isnull=False
     ).exists()
+    assert answer.question is not None  # answer_for() excludes practice answers
     block = AnswerBlock(
-        number=0, question=answer.question, answer=answer, media=take.media, takes_used=0  # type: ignore[arg-type]
+        number=0,
+        question=answer.question,
+        answer=answer,
+        media=take.media,
+        takes_used=0,  # type: ignore[arg-type]
     )
     urls = media_urls(
         request, viewer, block, hidden=is_hidden(answer.invitation.interview, reviewed=reviewed)

@@ -14,7 +14,10 @@ def error_messages(error: ValidationError) -> list[str]:
 
 def field_errors(error: ValidationError) -> dict[str, list[str]]:
     if hasattr(error, "error_dict"):
-        return {name: [str(m) for m in ValidationError(errs).messages] for name, errs in error.error_dict.items()}
+        return {
+            name: [str(m) for m in ValidationError(errs).messages]
+            for name, errs in error.error_dict.items()
+        }
     return {"__all__": error_messages(error)}
 
 

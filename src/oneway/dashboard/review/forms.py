@@ -75,9 +75,7 @@ class ShareLinkForm(forms.Form):
         initial=default_expiry,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    allow_rating = forms.BooleanField(
-        label=_("Allow them to rate the answers"), required=False
-    )
+    allow_rating = forms.BooleanField(label=_("Allow them to rate the answers"), required=False)
     invitations = forms.TypedMultipleChoiceField(
         label=_("Candidates"), coerce=int, widget=forms.CheckboxSelectMultiple
     )

@@ -1,7 +1,9 @@
 """Admin pages of the review workspace: reviewers, decision emails, share links."""
 
 import datetime
+from typing import cast
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -42,7 +44,7 @@ def reviewers(request: HttpRequest, interview_id: int) -> HttpResponse:
     members = Membership.objects.filter(organisation=viewer.org).select_related("user")
     if request.method == "POST":
         user = User.objects.filter(
-            pk=int_or_none(request.POST.get("user_id")),
+            pk=int_or_none(request.POST.get("user_id")) or 0,
             memberships__organisation=viewer.org,
         ).first()
         if user is None:
@@ -143,6 +145,10 @@ def _end_of_day(day: datetime.date, tz_name: str) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(23, 59), tzinfo=zone)
 
 
+def invitations_field(form: ShareLinkForm) -> forms.TypedMultipleChoiceField:
+    return cast(forms.TypedMultipleChoiceField, form.fields["invitations"])
+
+
 @staff_view("interviews.view")
 @require_http_methods(["GET", "POST"])
 def share_links(request: HttpRequest, interview_id: int) -> HttpResponse:
@@ -159,7 +165,7 @@ def share_links(request: HttpRequest, interview_id: int) -> HttpResponse:
         for i in candidates
     ]
     form = ShareLinkForm(request.POST or None)
-    form.fields["invitations"].choices = choices
+    invitations_field(form).choices = choices
     preselected = [int_or_none(v) for v in request.GET.getlist("candidate")]
     if request.method == "GET" and preselected:
         form.initial["invitations"] = [p for p in preselected if p]
@@ -190,7 +196,7 @@ def share_links(request: HttpRequest, interview_id: int) -> HttpResponse:
             else:
                 new_link = {"link": link, "url": share_url(token)}
                 form = ShareLinkForm()
-                form.fields["invitations"].choices = choices
+                invitations_field(form).choices = choices
         else:
             status = 400
     links = (

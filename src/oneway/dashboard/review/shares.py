@@ -1,8 +1,10 @@
 """What a hiring manager sees through a share link: no account, read-only, every view
 audited. The token in the path is the capability; pages are never cached or referred."""
 
+from typing import TypeVar
+
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -14,6 +16,7 @@ from oneway.dashboard.review.context import AnswerBlock, answer_blocks
 from oneway.media.models import ProcessingState
 from oneway.reviews.access import candidate_alias
 from oneway.reviews.captions import webvtt
+from oneway.reviews.media import play_url, serve
 from oneway.reviews.models import Recommendation, Review, ShareLink
 from oneway.reviews.services import (
     review_rate,
@@ -21,12 +24,12 @@ from oneway.reviews.services import (
     review_submit,
     share_link_record_view,
 )
-from oneway.reviews.serving import serve_media_file
 
 VARIANTS = ("rendition", "poster", "captions")
+R = TypeVar("R", bound=HttpResponseBase)
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def _private(response: R) -> R:
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -98,7 +101,7 @@ def share_home(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _share_urls(token: str, block: AnswerBlock, *, hidden: bool) -> dict[str, str]:
+def _share_urls(link: ShareLink, token: str, block: AnswerBlock, *, hidden: bool) -> dict[str, str]:
     item = block.media
     if item is None or block.answer is None or item.state != ProcessingState.READY:
         return {}
@@ -106,7 +109,7 @@ def _share_urls(token: str, block: AnswerBlock, *, hidden: bool) -> dict[str, st
     def url(variant: str) -> str:
         return reverse("dashboard:review_share_media", args=[token, block.answer.pk, variant])  # type: ignore[union-attr]
 
-    urls = {"rendition": url("rendition")}
+    urls = {"rendition": url("rendition"), "play": play_url(item, actor_label=f"share:{link.pk}")}
     if item.poster_name and not hidden:
         urls["poster"] = url("poster")
     if item.captions_name or item.transcript_words:
@@ -131,7 +134,7 @@ def share_candidate(request: HttpRequest, token: str, invitation_id: int) -> Htt
     scores = {r.question_id: r.score for r in review.ratings.all()} if review else {}
     for block in blocks:
         block.my_score = scores.get(block.question.pk)
-        block.urls = _share_urls(token, block, hidden=hidden)
+        block.urls = _share_urls(link, token, block, hidden=hidden)
     return _private(
         render(
             request,
@@ -176,7 +179,7 @@ def share_rate(request: HttpRequest, token: str, invitation_id: int) -> HttpResp
             )
         else:
             question = Question.objects.filter(
-                pk=int_or_none(request.POST.get("question_id")),
+                pk=int_or_none(request.POST.get("question_id")) or 0,
                 interview_id=invitation.interview_id,
             ).first()
             if question is None:
@@ -200,7 +203,7 @@ def share_rate(request: HttpRequest, token: str, invitation_id: int) -> HttpResp
 
 
 @require_GET
-def share_media(request: HttpRequest, token: str, answer_id: int, variant: str) -> HttpResponse:
+def share_media(request: HttpRequest, token: str, answer_id: int, variant: str) -> HttpResponseBase:
     link = link_for(token)
     if not link.is_active or variant not in VARIANTS:
         raise Http404
@@ -229,13 +232,9 @@ def share_media(request: HttpRequest, token: str, answer_id: int, variant: str) 
         share_link_record_view(
             link=link, request=request, invitation=answer.invitation, what=variant
         )
+    response: HttpResponseBase
     if variant == "captions" and not item.captions_name:
         response = HttpResponse(webvtt(item.transcript_words), content_type="text/vtt")
     else:
-        name = {
-            "rendition": item.rendition_name,
-            "poster": item.poster_name,
-            "captions": item.captions_name,
-        }[variant]
-        response = serve_media_file(request, name)
+        response = serve(request, item, variant)
     return _private(response)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -31,7 +33,7 @@ class Comment(models.Model):
     body = models.TextField()
     # Milliseconds into the answer's recording the comment refers to ("at 1:23").
     time_ms = models.PositiveIntegerField(null=True, blank=True)
-    mentions = models.ManyToManyField(
+    mentions: "models.ManyToManyField[Any, Any]" = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="+", through="CommentMention"
     )
     created_at = models.DateTimeField(default=timezone.now)

@@ -146,7 +146,7 @@ def comment_delete(*, comment: Comment, actor: User, request: HttpRequest | None
 
 
 def parse_time_code(value: str) -> int | None:
-    """"1:23", "83", "1:02:03" -> milliseconds; "" -> None."""
+    """ "1:23", "83", "1:02:03" -> milliseconds; "" -> None."""
     value = value.strip()
     if not value:
         return None

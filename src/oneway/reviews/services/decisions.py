@@ -101,9 +101,7 @@ def decision_template_save(
     if not body:
         errors["body"] = _("Write the message.")
     unknown = {
-        name
-        for name in re.findall(r"\{(\w+)\}", subject + body)
-        if name not in PLACEHOLDERS
+        name for name in re.findall(r"\{(\w+)\}", subject + body) if name not in PLACEHOLDERS
     }
     if unknown:
         errors["body"] = _("Unknown placeholder: %(names)s.") % {

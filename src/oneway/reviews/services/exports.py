@@ -82,7 +82,9 @@ def review_export_csv(
             "" if hidden else invitation.email,
             invitation.get_status_display(),
             invitation.invited_at.isoformat(timespec="minutes"),
-            invitation.completed_at.isoformat(timespec="minutes") if invitation.completed_at else "",
+            invitation.completed_at.isoformat(timespec="minutes")
+            if invitation.completed_at
+            else "",
             f"{invitation.answers_submitted}/{len(questions)}",  # type: ignore[attr-defined]
             invitation.review_count,  # type: ignore[attr-defined]
             *means,

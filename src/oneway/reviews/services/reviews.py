@@ -1,5 +1,7 @@
 """Ratings, recommendation and private note: a reviewer's own, independent judgement."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -26,10 +28,12 @@ def _review_for_update(
     invitation: Invitation, reviewer: User | None, share_link: ShareLink | None
 ) -> Review:
     """The author's review of this candidate, created on first use and locked for update."""
-    lookup = {"reviewer": reviewer} if reviewer is not None else {"share_link": share_link}
+    lookup: dict[str, Any] = (
+        {"reviewer": reviewer} if reviewer is not None else {"share_link": share_link}
+    )
     review, _created = Review.objects.select_for_update().get_or_create(
         invitation=invitation,
-        **lookup,  # type: ignore[arg-type]
+        **lookup,
         defaults={"organisation_id": invitation.organisation_id},
     )
     if review.submitted_at is not None:

@@ -90,9 +90,7 @@ def share_link_create(
 
 
 @transaction.atomic
-def share_link_revoke(
-    *, link: ShareLink, actor: User, request: HttpRequest | None = None
-) -> None:
+def share_link_revoke(*, link: ShareLink, actor: User, request: HttpRequest | None = None) -> None:
     if link.revoked_at is not None:
         return
     link.revoked_at = timezone.now()

@@ -35,7 +35,7 @@ class AnswerPlayer {
         }))
       : [];
     this.current = null;
-    this.playPinged = false;
+    this.lastPing = 0;
     this.refreshing = false;
     this.bind();
   }
@@ -110,16 +110,20 @@ class AnswerPlayer {
     if (word) word.node.classList.add("current");
   }
 
+  // Every play is audited (contract C); a pause-and-resume within seconds is the same play.
   pingPlay() {
     const url = this.element.dataset.playUrl;
-    if (!url || this.playPinged) return;
-    this.playPinged = true;
+    if (!url || Date.now() - this.lastPing < 5000) return;
+    this.lastPing = Date.now();
+    const body = new FormData();
+    body.append("position", String(this.media.currentTime));
     fetch(url, {
       method: "POST",
+      body,
       headers: { "X-CSRFToken": csrfToken() },
       credentials: "same-origin",
     }).catch(() => {
-      this.playPinged = false;
+      this.lastPing = 0;
     });
   }
 
