@@ -142,8 +142,15 @@ def live_format_card(
                 )
                 % {"provider": provider}
             )
-        if live.is_open:
+        if live.status == LiveStatus.SCHEDULED:
             notes.append(_how_to_reschedule(live, tz_name))
+        elif live.status == LiveStatus.AWAITING_BOOKING:
+            notes.append(
+                _(
+                    "Slots go first come, first served. If none of them suits you, "
+                    "tell the hiring team and they will find another time."
+                )
+            )
     elif live.candidate_notes:
         notes.append(
             _("The candidate was asked to prepare: %(notes)s") % {"notes": live.candidate_notes}

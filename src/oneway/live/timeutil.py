@@ -57,32 +57,36 @@ def local(moment: datetime.datetime, tz_name: str) -> datetime.datetime:
     return moment.astimezone(zone(tz_name))
 
 
+def _zone_label(here: datetime.datetime, tz_name: str) -> str:
+    """For example "BST (Europe/London)", or just "UTC" when the abbreviation is the name."""
+    abbr = here.tzname() or ""
+    return abbr if abbr == tz_name else f"{abbr} ({tz_name})".strip()
+
+
 def format_moment(moment: datetime.datetime, tz_name: str) -> str:
-    """ "Tuesday 1 April 2025, 10:00 BST (Europe/London)"."""
+    """For example "Tuesday 1 April 2025, 10:00 BST (Europe/London)"."""
     here = local(moment, tz_name)
-    return _("%(date)s, %(time)s %(abbr)s (%(zone)s)") % {
+    return _("%(date)s, %(time)s %(zone)s") % {
         "date": formats.date_format(here, "l j F Y"),
         "time": formats.date_format(here, "H:i"),
-        "abbr": here.tzname() or "",
-        "zone": tz_name,
+        "zone": _zone_label(here, tz_name),
     }
 
 
 def format_span(start: datetime.datetime, end: datetime.datetime, tz_name: str) -> str:
-    """ "Tuesday 1 April 2025, 10:00–10:45 BST (Europe/London)"."""
+    """For example "Tuesday 1 April 2025, 10:00–10:45 BST (Europe/London)"."""
     here, there = local(start, tz_name), local(end, tz_name)
     if here.date() == there.date():
-        return _("%(date)s, %(start)s–%(end)s %(abbr)s (%(zone)s)") % {
+        return _("%(date)s, %(start)s–%(end)s %(zone)s") % {
             "date": formats.date_format(here, "l j F Y"),
             "start": formats.date_format(here, "H:i"),
             "end": formats.date_format(there, "H:i"),
-            "abbr": there.tzname() or "",
-            "zone": tz_name,
+            "zone": _zone_label(there, tz_name),
         }
     return f"{format_moment(start, tz_name)} – {format_moment(end, tz_name)}"
 
 
 def format_time(moment: datetime.datetime, tz_name: str) -> str:
-    """ "10:00 BST", for lists already grouped by day."""
+    """For example "10:00 BST", for lists already grouped by day."""
     here = local(moment, tz_name)
     return f"{formats.date_format(here, 'H:i')} {here.tzname() or ''}".strip()

@@ -190,7 +190,7 @@ def live_create(request: HttpRequest) -> HttpResponse:
 
 @staff_view("live.manage")
 def live_create_for_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    """ "Invite to live interview" from a candidate's page: their details carried over."""
+    """The "Invite to live interview" button: the candidate's details carried over."""
     invitation = get_object_or_404(
         Invitation.objects.select_related("interview"),
         pk=invitation_id,
