@@ -467,3 +467,28 @@ def test_the_dashboard_home_shows_upcoming_live_interviews(
     html = admin_client.get(reverse("dashboard:home")).content.decode()
     assert "Upcoming live interviews" in html
     assert "Dashboard Dora" in html
+
+
+def test_the_candidate_review_page_carries_the_live_stage(
+    admin_client: Client, invitation: Invitation, make_live: Callable[..., LiveInterview]
+) -> None:
+    """Contract D: recorded and live stages on one candidate page."""
+    make_live(invitation=invitation, title="Second round with the team")
+    response = admin_client.get(reverse("dashboard:review_candidate", args=[invitation.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Second round with the team" in html
+    assert reverse("live:create_for_invitation", args=[invitation.pk]) in html
+
+
+def test_reschedule_and_cancel_return_to_the_page_they_came_from(
+    admin_client: Client, invitation: Invitation, make_live: Callable[..., LiveInterview]
+) -> None:
+    live = make_live(invitation=invitation)
+    back = reverse("dashboard:review_candidate", args=[invitation.pk])
+    page = admin_client.get(reverse("live:cancel", args=[live.pk]) + f"?next={back}")
+    assert f'name="next" value="{back}"' in page.content.decode()
+    response = admin_client.post(
+        reverse("live:cancel", args=[live.pk]), {"reason": "", "next": back}
+    )
+    assert response.status_code == 302 and response["Location"] == back

@@ -289,7 +289,7 @@ def live_reschedule(request: HttpRequest, live_interview_id: int) -> HttpRespons
                 messages.success(
                     request, _("Rescheduled. The candidate and interviewers have been told.")
                 )
-                return redirect("live:detail", live.pk)
+                return redirect(safe_next(request) or reverse("live:detail", args=[live.pk]))
     else:
         form = RescheduleForm(
             initial={
@@ -300,7 +300,9 @@ def live_reschedule(request: HttpRequest, live_interview_id: int) -> HttpRespons
             organisation=org,
         )
     return render(
-        request, "live/reschedule.html", {"form": form, "live": live, "tz": _viewer_tz(request)}
+        request,
+        "live/reschedule.html",
+        {"form": form, "live": live, "tz": _viewer_tz(request), "next": safe_next(request)},
     )
 
 
@@ -323,11 +325,13 @@ def live_cancel(request: HttpRequest, live_interview_id: int) -> HttpResponse:
                 messages.success(
                     request, _("Cancelled. The candidate and interviewers have been told.")
                 )
-                return redirect("live:detail", live.pk)
+                return redirect(safe_next(request) or reverse("live:detail", args=[live.pk]))
     else:
         form = CancelForm()
     return render(
-        request, "live/cancel.html", {"form": form, "live": live, "tz": _viewer_tz(request)}
+        request,
+        "live/cancel.html",
+        {"form": form, "live": live, "tz": _viewer_tz(request), "next": safe_next(request)},
     )
 
 
