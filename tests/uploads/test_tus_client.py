@@ -68,8 +68,8 @@ class DeferredLengthUploader(Uploader):
 def test_tuspy_uploads_a_known_length_file_in_several_patches(
     live_server: Any, storage_kind: str, completions: list[str]
 ) -> None:
-    # Over two S3 parts, so that the multipart path is exercised.
-    data = os.urandom(2 * MIN_S3_PART_SIZE + 123_457)
+    # More than one S3 part, so that the multipart path is exercised.
+    data = os.urandom(MIN_S3_PART_SIZE + 123_457)
     uploader = _client(live_server).uploader(
         file_stream=io.BytesIO(data),
         chunk_size=1024 * 1024,
@@ -84,7 +84,7 @@ def test_tuspy_uploads_a_known_length_file_in_several_patches(
     assert completions == [str(upload.id)]
     if storage_kind == "s3":
         sizes = [size for _, _, size in upload.s3_parts]
-        assert len(sizes) == 3
+        assert len(sizes) == 2
         assert all(size >= MIN_S3_PART_SIZE for size in sizes[:-1])
         assert sum(sizes) == len(data)
 

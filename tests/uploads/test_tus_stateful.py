@@ -188,8 +188,8 @@ def test_unlucky_client_never_corrupts_an_upload(tus: TusTestClient, upload_dirs
     UnluckyClient.temp_dir = upload_dirs / "incoming"
     machine = UnluckyClient.TestCase
     machine.settings = settings(
-        max_examples=40,
-        stateful_step_count=25,
+        max_examples=30,
+        stateful_step_count=20,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         database=None,

@@ -281,10 +281,29 @@ class S3Backend(Backend):
                     Body=body,
                     ContentLength=tail_size,
                 )
-        except (BotoCoreError, ClientError) as exc:
+        except ClientError as exc:
+            if completing and self._completed_earlier(upload, exc, key):
+                return
+            raise StorageUnavailable(str(exc)) from exc
+        except BotoCoreError as exc:
             raise StorageUnavailable(str(exc)) from exc
         upload.s3_parts = [*upload.s3_parts, [number, response["ETag"], tail_size]]
         upload.s3_parts_size += tail_size
+
+    def _completed_earlier(self, upload: Upload, exc: Any, key: str) -> bool:
+        """Did an attempt that died before committing already complete the S3 upload?"""
+        from botocore.exceptions import ClientError
+
+        if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
+            return False
+        try:
+            head = self._client().head_object(Bucket=self._bucket(), Key=key)
+        except ClientError:
+            return False
+        if int(head["ContentLength"]) != upload.offset:
+            return False
+        upload._s3_completed_earlier = True  # type: ignore[attr-defined]
+        return True
 
     def finish(self, upload: Upload) -> str:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -292,6 +311,8 @@ class S3Backend(Backend):
         name = upload.target_name()
         key = self._key(name)
         client = self._client()
+        if getattr(upload, "_s3_completed_earlier", False):
+            return name
         try:
             if not upload.s3_parts:
                 # Nothing was ever sent: an empty object (S3 has no empty multipart upload).
@@ -309,11 +330,7 @@ class S3Backend(Backend):
                     },
                 )
             except ClientError as exc:
-                # Completed by an earlier attempt that died before committing?
-                if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
-                    raise
-                head = client.head_object(Bucket=self._bucket(), Key=key)
-                if int(head["ContentLength"]) != upload.offset:
+                if not self._completed_earlier(upload, exc, key):
                     raise
         except (BotoCoreError, ClientError) as exc:
             raise StorageUnavailable(str(exc)) from exc
