@@ -262,3 +262,28 @@ def test_link_guessing_is_rate_limited(
     response = client.get(reverse("live:candidate", args=[token]))
     assert response.status_code == 429
     assert response["Retry-After"] == "60"
+
+
+def test_posts_with_origin_null_still_need_the_token(
+    make_live: Callable[..., LiveInterview],
+) -> None:
+    """no-referrer makes browsers send Origin: null; the CSRF token still decides."""
+    live = make_live()
+    token = candidate_token(live)
+    strict = Client(enforce_csrf_checks=True)
+    page = strict.get(reverse("live:candidate", args=[token]))
+    csrf = page.context["csrf_token"]
+    url = reverse("live:candidate_request", args=[token])
+    assert strict.post(url, {"message": "x"}, headers={"origin": "null"}).status_code == 403
+    response = strict.post(
+        url,
+        {"message": "Thursday?", "csrfmiddlewaretoken": str(csrf)},
+        headers={"origin": "null"},
+    )
+    assert response.status_code == 302
+    evil = strict.post(
+        url,
+        {"message": "Thursday?", "csrfmiddlewaretoken": str(csrf)},
+        headers={"origin": "https://evil.example"},
+    )
+    assert evil.status_code == 403
