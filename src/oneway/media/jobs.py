@@ -172,7 +172,9 @@ def process_item(item_id: int, *, retries_left: int = 0) -> str:
         return "failed"
     except Exception as exc:
         _transient_failure(item, lease, exc, retries_left=retries_left, transcript=False)
-        raise
+        if retries_left > 0:
+            raise  # Huey runs the task again after its backoff delay
+        return "failed"
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
