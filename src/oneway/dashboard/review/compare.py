@@ -68,7 +68,7 @@ def compare(request: HttpRequest, interview_id: int, question_id: int) -> HttpRe
         answer = (
             Answer.objects.filter(invitation_id=invitation_id, question=question, is_practice=False)
             .select_related("submitted_take__media", "invitation")
-            .annotate(takes_used=Count("takes", filter=~Q(takes__state="discarded")))
+            .annotate(takes_used=Count("takes"))
             .get()
         )
         current = answer.invitation

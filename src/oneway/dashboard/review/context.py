@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
@@ -119,7 +119,7 @@ def answer_blocks(invitation: Invitation) -> list[AnswerBlock]:
         a.question_id: a
         for a in Answer.objects.filter(invitation=invitation, is_practice=False)
         .select_related("submitted_take__media")
-        .annotate(takes_used=Count("takes", filter=~Q(takes__state="discarded")))
+        .annotate(takes_used=Count("takes"))
     }
     blocks = []
     for number, question in enumerate(questions, start=1):

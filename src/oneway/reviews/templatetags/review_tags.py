@@ -49,3 +49,12 @@ def query_with(query_string: str, **params: Any) -> str:
     for key, value in params.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def number(value: Any) -> str:
+    """1.5 -> "1.5", 2.0 -> "2", 1.25 -> "1.25"."""
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return ""
