@@ -182,3 +182,22 @@ def test_the_last_owner_stays(
         membership_remove(membership=Membership.objects.get(user=second), actor=second)
     # Demoting the only owner is refused even by another owner-turned-admin's peer.
     assert Membership.objects.filter(organisation=org, role=Role.OWNER).count() == 1
+
+
+def test_member_of_two_organisations_switches_between_them(
+    org: Organisation,
+    other_org: Organisation,
+    owner: User,
+    client_for: Callable[[User], Client],
+) -> None:
+    Membership.objects.create(organisation=other_org, user=owner, role=Role.REVIEWER)
+    client = client_for(owner)
+    page = client.get(reverse("dashboard:home"))
+    assert b"Switch to another organisation" in page.content and b"Globex" in page.content
+    client.post(reverse("dashboard:switch_organisation"), {"organisation": other_org.pk})
+    page = client.get(reverse("dashboard:home"))
+    assert b"Globex (Reviewer)" in page.content
+    # An organisation one is not a member of is refused.
+    stranger = Organisation.objects.create(name="Initech", slug="initech")
+    client.post(reverse("dashboard:switch_organisation"), {"organisation": stranger.pk})
+    assert b"Globex (Reviewer)" in client.get(reverse("dashboard:home")).content
