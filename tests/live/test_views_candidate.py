@@ -287,3 +287,23 @@ def test_posts_with_origin_null_still_need_the_token(
         headers={"origin": "https://evil.example"},
     )
     assert evil.status_code == 403
+
+
+def test_moving_after_the_cutoff_is_refused_with_a_message(
+    client: Client, booking: Callable[..., LiveInterview]
+) -> None:
+    live = booking(change_cutoff_hours=720)  # no moves closer than 30 days: already too late
+    token = candidate_token(live)
+    slots = available_slots(live)
+    client.post(
+        reverse("live:candidate_book", args=[token]), {"slot": slots[0].starts_at.isoformat()}
+    )
+    page = client.get(reverse("live:candidate", args=[token])).content.decode()
+    assert "Choose another time" not in page and "Ask for another time" not in page
+    response = client.post(
+        reverse("live:candidate_book", args=[token]), {"slot": slots[1].starts_at.isoformat()}
+    )
+    assert response.status_code == 409
+    assert "can no longer be booked or moved" in response.content.decode()
+    live.refresh_from_db()
+    assert live.starts_at == slots[0].starts_at
