@@ -123,3 +123,26 @@ def test_the_unique_constraint_holds_even_if_the_availability_check_is_stale(
     outcomes = race(book, CANDIDATES)
     assert sorted(outcomes) == ["booked"] + ["taken"] * (CANDIDATES - 1), outcomes
     assert SlotBooking.objects.filter(offer=offer, released_at__isnull=True).count() == 1
+
+
+def test_one_interviewer_cannot_be_double_booked_by_concurrent_schedulers(
+    make_live: Callable[..., LiveInterview], interviewer: User
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    starts_at = at(days=5, hour=10)
+
+    def schedule(index: int) -> str:
+        try:
+            make_live(
+                starts_at=starts_at.replace(minute=index * 5),
+                interviewers=[interviewer],
+                candidate_email=f"c{index}@example.org",
+            )
+        except ValidationError:
+            return "refused"
+        return "scheduled"
+
+    outcomes = race(schedule, 4)
+    assert sorted(outcomes) == ["refused"] * 3 + ["scheduled"], outcomes
+    assert LiveInterview.objects.filter(interviewers=interviewer).count() == 1
