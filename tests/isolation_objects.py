@@ -227,6 +227,18 @@ def _slot_offer(org: Organisation) -> int:
     return offer.pk
 
 
+def _media_item(org: Organisation) -> int:
+    """A failed media item (retryable) of the organisation."""
+    from oneway.media.models import MediaItem
+
+    return MediaItem.objects.create(
+        organisation=org,
+        original_name=f"uploads/{FOREIGN_MARKER}.webm",
+        state="failed",
+        error=f"{FOREIGN_MARKER} failed",
+    ).pk
+
+
 OBJECT_FACTORIES: dict[str, Callable[[Organisation], int | str]] = {
     "interview_id": lambda org: org_interview(org).pk,
     "invitation_id": lambda org: org_invitation(org).pk,
@@ -240,4 +252,5 @@ OBJECT_FACTORIES: dict[str, Callable[[Organisation], int | str]] = {
     "share_link_id": _share_link,
     "live_interview_id": _live_interview,
     "slot_offer_id": _slot_offer,
+    "media_item_id": _media_item,
 }

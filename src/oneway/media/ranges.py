@@ -63,7 +63,7 @@ def parse_range(header: str | None, size: int) -> list[ByteRange] | None:
             end = int(last) if last else size - 1
         except ValueError:
             return None
-        if end < start:
+        if last and end < start:
             return None  # syntactically invalid: ignore the header
         if start >= size:
             continue  # unsatisfiable on its own

@@ -215,17 +215,35 @@ def _read_span(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
         yield chunk
 
 
+class _Body:
+    """The response body: spans of the open file, closed when the response is closed
+    (also when the client goes away, or for HEAD, before anything was read)."""
+
+    def __init__(self, handle: IO[bytes], pieces: list[tuple[bytes, int, int]]) -> None:
+        self.handle = handle
+        self.pieces = pieces  # (bytes to send first, then file start, file length)
+
+    def __iter__(self) -> Iterator[bytes]:
+        for prefix, start, length in self.pieces:
+            if prefix:
+                yield prefix
+            if length:
+                yield from _read_span(self.handle, start, length)
+        self.close()
+
+    def close(self) -> None:
+        self.handle.close()
+
+
 def _stream(
     handle: IO[bytes], spans: list[tuple[int, int]], head: bool, *, status: int
 ) -> StreamingHttpResponse:
-    def body() -> Iterator[bytes]:
-        with handle:
-            if head:
-                return
-            for start, length in spans:
-                yield from _read_span(handle, start, length)
-
-    return StreamingHttpResponse(body(), status=status)
+    if head:
+        handle.close()
+        return StreamingHttpResponse(iter(()), status=status)
+    return StreamingHttpResponse(
+        _Body(handle, [(b"", start, length) for start, length in spans]), status=status
+    )
 
 
 def _multipart_layout(
@@ -246,13 +264,8 @@ def _multipart_layout(
 def _stream_multipart(
     handle: IO[bytes], pieces: list[tuple[bytes, ByteRange | None]], head: bool
 ) -> StreamingHttpResponse:
-    def body() -> Iterator[bytes]:
-        with handle:
-            if head:
-                return
-            for header, r in pieces:
-                yield header
-                if r is not None:
-                    yield from _read_span(handle, r.start, r.length)
-
-    return StreamingHttpResponse(body(), status=206)
+    if head:
+        handle.close()
+        return StreamingHttpResponse(iter(()), status=206)
+    spans = [(header, r.start if r else 0, r.length if r else 0) for header, r in pieces]
+    return StreamingHttpResponse(_Body(handle, spans), status=206)
