@@ -207,3 +207,32 @@ def test_audit_pages_show_entries(admin_client: Client, interview: Interview) ->
         assert b"interview.archived" in page.content
     page = admin_client.get(reverse("dashboard:audit") + "?action=member.")
     assert b"interview.archived" not in page.content
+
+
+def test_interview_page_query_count_does_not_grow_with_candidates(
+    admin_client: Client, interview: Interview, django_assert_max_num_queries: Any
+) -> None:
+    from isolation_objects import make_invitation
+
+    url = reverse("dashboard:interview_detail", args=[interview.pk])
+    for _ in range(3):
+        make_invitation(interview)
+    with django_assert_max_num_queries(20) as few:
+        admin_client.get(url)
+    for _ in range(40):
+        make_invitation(interview)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = admin_client.get(url)
+    assert response.status_code == 200 and response.context["page"].paginator.count == 43
+
+
+def test_audit_page_query_count_is_flat(
+    admin_client: Client, interview: Interview, admin_user: User, django_assert_max_num_queries: Any
+) -> None:
+    from oneway.core.services.interviews import interview_update
+
+    for n in range(30):
+        interview_update(interview=interview, fields={"title": f"T{n}"}, actor=admin_user)
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(reverse("dashboard:audit"))
+    assert response.status_code == 200
