@@ -307,3 +307,18 @@ def test_moving_after_the_cutoff_is_refused_with_a_message(
     assert "can no longer be booked or moved" in response.content.decode()
     live.refresh_from_db()
     assert live.starts_at == slots[0].starts_at
+
+
+def test_after_the_call_the_page_says_so_and_the_link_is_gone(
+    client: Client, make_live: Callable[..., LiveInterview]
+) -> None:
+    live = make_live()
+    token = candidate_token(live)
+    past = timezone.now() - datetime.timedelta(hours=3)
+    LiveInterview.objects.filter(pk=live.pk).update(
+        starts_at=past, ends_at=past + datetime.timedelta(minutes=45)
+    )
+    html = client.get(reverse("live:candidate", args=[token])).content.decode()
+    assert "has taken place" in html
+    assert 'href="https://acme.zoom.us' not in html
+    assert "Cancel my interview" not in html

@@ -29,12 +29,23 @@ def contact_line(live: LiveInterview) -> str:
     return _("Questions before the interview? Write to %(email)s.") % {"email": email}
 
 
+# After the planned end the link stays a while, for calls that overrun or a dropped line.
+LINK_GRACE = datetime.timedelta(minutes=30)
+
+
+def is_over(live: LiveInterview, now: datetime.datetime | None = None) -> bool:
+    return live.ends_at is not None and (now or timezone.now()) >= live.ends_at + LINK_GRACE
+
+
 def meeting_link_visible(live: LiveInterview, now: datetime.datetime | None = None) -> bool:
+    """From the set time before the start until a little after the end."""
+    now = now or timezone.now()
     visible_from = live.link_visible_from()
     return (
         live.status == LiveStatus.SCHEDULED
         and visible_from is not None
-        and (now or timezone.now()) >= visible_from
+        and now >= visible_from
+        and not is_over(live, now)
     )
 
 

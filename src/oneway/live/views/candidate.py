@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from oneway.core.audit import client_ip
 from oneway.core.ratelimit import allow
 from oneway.core.timezones import is_valid_timezone
-from oneway.live.format_card import live_format_card, meeting_link_visible
+from oneway.live.format_card import is_over, live_format_card, meeting_link_visible
 from oneway.live.forms import CandidateCancelForm, CandidateRequestForm
 from oneway.live.ics import ics_attachment
 from oneway.live.models import LiveInterview, LiveStatus
@@ -147,7 +147,7 @@ def _page(
         "slot_days": slots_by_day(slots, tz),
         "booking_error": booking_error,
         "can_cancel": live.is_open and not live.has_started(now),
-        "has_ended": live.ends_at is not None and now >= live.ends_at,
+        "has_ended": is_over(live, now),
         "cancel_form": cancel_form or CandidateCancelForm(),
         "request_form": request_form or CandidateRequestForm(),
     }
