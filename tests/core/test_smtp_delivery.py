@@ -20,6 +20,14 @@ from oneway.core.services.invitations import invitation_create
 class Collector:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
+        self.sessions = 0
+
+    async def handle_EHLO(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
@@ -85,3 +93,26 @@ def test_invitation_is_delivered_over_smtp(
     assert "Recorded interview: no one will be on the call" in html
     token = text.split("/c/")[1].split("/")[0]
     assert invitation_for_token(token) == invitation
+
+
+def test_a_csv_batch_goes_out_over_one_smtp_session(
+    smtp_server: Collector,
+    interview: Interview,
+    owner: User,
+    django_capture_on_commit_callbacks: Callable,
+) -> None:
+    from oneway.core.services.invitation_imports import (
+        invitation_import_confirm,
+        invitation_import_create,
+    )
+
+    rows = "name,email\n" + "".join(f"C{n},c{n}@example.com\n" for n in range(5))
+    upload = invitation_import_create(
+        interview=interview, raw=rows.encode(), filename="x.csv", actor=owner
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation_import_confirm(invitation_import=upload, actor=owner)
+    assert sorted(r[0] for _, r, _ in smtp_server.messages) == [
+        f"c{n}@example.com" for n in range(5)
+    ]
+    assert smtp_server.sessions == 1

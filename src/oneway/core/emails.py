@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -41,5 +42,11 @@ def build_templated_email(
     return message
 
 
-def send_templated_email(template: str, **kwargs: Any) -> None:
-    build_templated_email(template, **kwargs).send(fail_silently=False)
+def send_templated_email(
+    template: str, *, connection: BaseEmailBackend | None = None, **kwargs: Any
+) -> None:
+    """Render and send. Pass an open ``connection`` to send many over one SMTP session."""
+    message = build_templated_email(template, **kwargs)
+    if connection is not None:
+        message.connection = connection
+    message.send(fail_silently=False)

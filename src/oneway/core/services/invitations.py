@@ -14,7 +14,9 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -222,18 +224,24 @@ def invitation_emails_send(*, invitation_ids: list[int], purpose: str) -> list[i
         .order_by("pk")
     )
     interviews: dict[int, Interview] = {}
-    for invitation in invitations:
-        # One interview object (and one questions query) for the whole batch.
-        invitation.interview = interviews.setdefault(invitation.interview_id, invitation.interview)
-        try:
-            _invitation_email_send(invitation, purpose)
-        except Exception:
-            logger.exception("Invitation email %s failed", invitation.pk)
-            failed.append(invitation.pk)
+    # One SMTP session for the whole batch.
+    with mail.get_connection(fail_silently=False) as connection:
+        for invitation in invitations:
+            # One interview object (and one questions query) for the whole batch.
+            invitation.interview = interviews.setdefault(
+                invitation.interview_id, invitation.interview
+            )
+            try:
+                _invitation_email_send(invitation, purpose, connection=connection)
+            except Exception:
+                logger.exception("Invitation email %s failed", invitation.pk)
+                failed.append(invitation.pk)
     return failed
 
 
-def _invitation_email_send(invitation: Invitation, purpose: str) -> bool:
+def _invitation_email_send(
+    invitation: Invitation, purpose: str, *, connection: BaseEmailBackend | None = None
+) -> bool:
     if not invitation_is_open(invitation):
         return False
     token = invitation_link_create(invitation=invitation, purpose=purpose)
@@ -241,6 +249,7 @@ def _invitation_email_send(invitation: Invitation, purpose: str) -> bool:
     interview = invitation.interview
     send_templated_email(
         "invitation",
+        connection=connection,
         to=[invitation.email],
         reply_to=[interview.contact_email],
         context={
