@@ -138,6 +138,7 @@ class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
             "intro_text": forms.Textarea(attrs={"rows": 4}),
             "thank_you_text": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {"deadline_mode": _("How the deadline is set")}
         help_texts = {
             "intro_text": _("Shown to candidates on the invitation and the first page."),
             "thank_you_text": _("Shown when a candidate has sent all answers."),

@@ -91,7 +91,11 @@ def interview_create(
     request: HttpRequest | None = None,
 ) -> Interview:
     _check_fields(fields, INTERVIEW_FIELDS)
-    fields = {"grace_minutes": settings.DEADLINE_GRACE_MINUTES, **fields}
+    fields = {
+        "grace_minutes": settings.DEADLINE_GRACE_MINUTES,
+        "deadline_timezone": organisation.timezone,
+        **fields,
+    }
     interview = Interview(organisation=organisation, created_by=actor, **fields)
     _ensure_apply_token(interview)
     interview.full_clean(exclude=["organisation", "created_by"])
