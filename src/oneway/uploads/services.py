@@ -253,6 +253,20 @@ def check_usable(upload: Upload, now: datetime | None = None) -> None:
         raise TusError(410, _("This upload has expired."))
 
 
+# What a PATCH can change (a short UPDATE: this runs for every chunk of every upload).
+_CHANGING_FIELDS = [
+    "length",
+    "offset",
+    "prefix_checked",
+    "storage_name",
+    "s3_upload_id",
+    "s3_parts",
+    "s3_parts_size",
+    "completed_at",
+    "updated_at",
+]
+
+
 def upload_append(
     *,
     upload_id: uuid.UUID,
@@ -310,7 +324,7 @@ def upload_append(
             refused = upload
             transaction.on_commit(lambda: upload_discard_data(upload=refused))
         else:
-            upload.save()
+            upload.save(update_fields=_CHANGING_FIELDS)
             cleanup = upload
             transaction.on_commit(lambda: _forget_stale(cleanup))
         if refusal is None and upload.is_complete:

@@ -177,10 +177,10 @@ def _authorize(request: HttpRequest, upload: Upload) -> None:
 
 
 def _get_upload(upload_id: UUID) -> Upload:
-    upload = Upload.objects.filter(pk=upload_id).first()
-    if upload is None:
-        raise TusError(404, _("There is no such upload."))
-    return upload
+    try:
+        return Upload.objects.get(pk=upload_id)
+    except Upload.DoesNotExist:
+        raise TusError(404, _("There is no such upload.")) from None
 
 
 # --- Views ----------------------------------------------------------------------------

@@ -1,0 +1,612 @@
+"""Ingest benchmark: simulated candidates streaming their recordings to the tus server.
+
+Each candidate streams one ~300 KB PATCH per second with correct offsets (as the recorder
+does while recording), into an upload of deferred length that it completes after
+``--answer-chunks`` chunks, then starts the next answer. The server is the production
+setup: granian (WSGI, 2 workers) with PostgreSQL, local in-progress storage. The load
+generator is one asyncio process (aiohttp) on the same 2-core machine, loopback only.
+
+Reports per level: achieved PATCH rate against the target, acknowledgement latency
+(p50/p99/max), errors, server CPU and memory, PostgreSQL backend CPU, the load
+generator's own CPU; then a py-spy profile of one web worker at ``--profile-level``.
+
+    .venv/bin/python bench/ingest.py                   # 50, 200, 500, 1000 for 60 s each
+    .venv/bin/python bench/ingest.py --levels 20 --duration 5 --no-profile   # smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PURPOSE = "bench-ingest"
+CANDIDATE_HEADER = "X-Bench-Candidate"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+# --- The server side --------------------------------------------------------------------
+
+
+def make_app() -> Any:
+    """granian --factory target: Oneway's WSGI app plus the benchmark's upload policy."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oneway.settings")
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
+
+    from oneway.uploads.policy import Grant, UploadDenied, UploadPolicy, register_policy
+
+    class BenchPolicy(UploadPolicy):
+        """Authorises by a per-candidate header, as cheap as a session lookup can be."""
+
+        def authorize_create(self, request: Any, metadata: dict[str, str]) -> Grant:
+            candidate = request.headers.get(CANDIDATE_HEADER, "")
+            if not candidate:
+                raise UploadDenied(403, "no candidate")
+            return Grant(owner=f"bench:{candidate}")
+
+        def authorize(self, request: Any, upload: Any) -> None:
+            if upload.owner != f"bench:{request.headers.get(CANDIDATE_HEADER, '')}":
+                raise UploadDenied(403, "not yours")
+
+    register_policy(PURPOSE, BenchPolicy())
+    return application
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare_database(admin_url: str, name: str, env: dict[str, str]) -> str:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    subprocess.run(
+        [sys.executable, "-m", "oneway", "migrate", "--noinput", "-v0"],
+        env={**env, "DATABASE_URL": url},
+        check=True,
+        cwd=ROOT,
+    )
+    return url
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Server:
+    def __init__(self, env: dict[str, str], workers: int, threads: int, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = env
+        self.workers = workers
+        self.threads = threads
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--blocking-threads",
+            str(self.threads),
+            "--backlog",
+            "4096",
+            "--no-ws",
+            "--log-level",
+            "error",
+            "ingest:make_app",
+        ]
+        with open(self.log, "ab") as out:
+            self.process = subprocess.Popen(
+                command,
+                env={**self.env, "PYTHONPATH": str(HERE)},
+                cwd=HERE,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        import urllib.request
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                request = urllib.request.Request(f"{self.url}/uploads/", method="OPTIONS")
+                with urllib.request.urlopen(request, timeout=1) as response:  # noqa: S310
+                    if response.status == 204:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("granian did not start: " + self.log.read_text()[-2000:])
+        # Let every worker finish starting.
+        time.sleep(2)
+
+    def pids(self) -> list[int]:
+        assert self.process is not None
+        return [self.process.pid, *children(self.process.pid)]
+
+    def worker_pids(self) -> list[int]:
+        assert self.process is not None
+        return children(self.process.pid)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid:
+            child = int(entry.name)
+            found += [child, *children(child)]
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / CLK_TCK
+
+
+def rss_bytes(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+        except OSError:
+            continue
+    return total
+
+
+def postgres_backends(admin_url: str, name: str) -> list[int]:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+# --- The load generator -----------------------------------------------------------------
+
+
+@dataclass
+class LevelResult:
+    candidates: int
+    duration: float
+    acks: int = 0
+    latencies: list[float] = field(default_factory=list)
+    errors: collections.Counter[str] = field(default_factory=collections.Counter)
+    completed: int = 0
+    server_cpu: float = 0.0
+    server_rss_max: int = 0
+    postgres_cpu: float = 0.0
+    generator_cpu: float = 0.0
+    load_before: str = ""
+    load_after: str = ""
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "candidates": self.candidates,
+            "duration_s": round(self.duration, 1),
+            "target_patch_per_s": self.candidates,
+            "achieved_patch_per_s": round(self.acks / self.duration, 1),
+            "achieved_mb_per_s": round(self.acks * CHUNK / self.duration / 1e6, 1),
+            "p50_ms": round(self.percentile(50) * 1000, 1),
+            "p99_ms": round(self.percentile(99) * 1000, 1),
+            "max_ms": round(max(self.latencies, default=float("nan")) * 1000, 1),
+            "errors": sum(self.errors.values()),
+            "error_kinds": dict(self.errors),
+            "answers_completed": self.completed,
+            "server_cpu_percent": round(self.server_cpu * 100, 1),
+            "server_rss_max_mb": round(self.server_rss_max / 1e6, 1),
+            "postgres_cpu_percent": round(self.postgres_cpu * 100, 1),
+            "generator_cpu_percent": round(self.generator_cpu * 100, 1),
+            "load_before": self.load_before,
+            "load_after": self.load_after,
+        }
+
+
+CHUNK = 300 * 1000
+
+
+async def candidate(
+    n: int,
+    session: Any,
+    base_url: str,
+    body: bytes,
+    begin: float,
+    end: float,
+    answer_chunks: int,
+    result: LevelResult,
+    measuring: list[bool],
+) -> None:
+    import aiohttp
+
+    loop = asyncio.get_running_loop()
+    headers = {"Tus-Resumable": "1.0.0", CANDIDATE_HEADER: str(n)}
+    create = {
+        **headers,
+        "Upload-Defer-Length": "1",
+        "Upload-Metadata": "purpose " + _b64(PURPOSE) + ",filename " + _b64("answer.webm"),
+    }
+    timeout = aiohttp.ClientTimeout(total=30)
+    next_send = begin
+    while loop.time() < end:
+        try:
+            async with session.post(f"{base_url}/uploads/", headers=create, timeout=timeout) as r:
+                await r.read()
+                if r.status != 201:
+                    result.errors[f"create {r.status}"] += 1
+                    await asyncio.sleep(1)
+                    continue
+                location = r.headers["Location"]
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            result.errors[f"create {type(exc).__name__}"] += 1
+            await asyncio.sleep(1)
+            continue
+        offset = 0
+        for index in range(answer_chunks):
+            now = loop.time()
+            if now >= end:
+                return
+            if next_send > now:
+                await asyncio.sleep(next_send - now)
+            # One chunk per second; a candidate that fell behind does not burst.
+            next_send = max(next_send + 1.0, loop.time())
+            patch = {
+                **headers,
+                "Upload-Offset": str(offset),
+                "Content-Type": "application/offset+octet-stream",
+            }
+            if index == answer_chunks - 1:
+                patch["Upload-Length"] = str(offset + len(body))
+            sent = loop.time()
+            # Counted if sent inside the measured window (whenever the answer comes).
+            counted = measuring[0]
+            try:
+                async with session.patch(location, data=body, headers=patch, timeout=timeout) as r:
+                    await r.read()
+                    status = r.status
+                    new_offset = r.headers.get("Upload-Offset")
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                if counted:
+                    result.errors[f"patch {type(exc).__name__}"] += 1
+                break  # start a new answer
+            latency = loop.time() - sent
+            if status != 204 or new_offset is None:
+                if counted:
+                    result.errors[f"patch {status}"] += 1
+                break
+            offset = int(new_offset)
+            if counted:
+                result.acks += 1
+                result.latencies.append(latency)
+                if index == answer_chunks - 1:
+                    result.completed += 1
+
+
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+async def run_level(
+    server: Server,
+    candidates: int,
+    duration: float,
+    warmup: float,
+    answer_chunks: int,
+    pg: tuple[str, str],
+) -> LevelResult:
+    import aiohttp
+
+    result = LevelResult(candidates=candidates, duration=duration)
+    body = os.urandom(CHUNK)
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.5
+    end = start + warmup + duration
+    measuring = [False]
+    connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        tasks = [
+            asyncio.create_task(
+                candidate(
+                    n,
+                    session,
+                    server.url,
+                    body,
+                    start + n / candidates,  # spread over the first second
+                    end,
+                    answer_chunks,
+                    result,
+                    measuring,
+                )
+            )
+            for n in range(candidates)
+        ]
+        await asyncio.sleep(max(0, start + warmup - loop.time()))
+        # The measured window.
+        result.load_before = load_average()
+        pids = server.pids()
+        backends = postgres_backends(*pg)
+        server_cpu = cpu_seconds(pids)
+        pg_cpu = cpu_seconds(backends)
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        began = time.monotonic()
+        measuring[0] = True
+        while loop.time() < end:
+            result.server_rss_max = max(result.server_rss_max, rss_bytes(pids))
+            await asyncio.sleep(1)
+        measuring[0] = False
+        elapsed = time.monotonic() - began
+        result.duration = elapsed
+        result.server_cpu = (cpu_seconds(pids) - server_cpu) / elapsed
+        result.postgres_cpu = (cpu_seconds(backends) - pg_cpu) / elapsed
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        result.generator_cpu = (
+            after.ru_utime - own.ru_utime + after.ru_stime - own.ru_stime
+        ) / elapsed
+        result.load_after = load_average()
+        done, pending = await asyncio.wait(tasks, timeout=35)
+        for task in pending:
+            task.cancel()
+    return result
+
+
+# --- Profiling ----------------------------------------------------------------------------
+
+CATEGORIES = [
+    ("fsync (file data)", re.compile(r"^fsync \(.*fsio\.py")),
+    ("copy into the upload file", re.compile(r"copy_into \(|copy_file_range")),
+    ("receiving the body (read + scratch write)", re.compile(r"^receive_body \(")),
+    (
+        "DB: lock row (SELECT FOR UPDATE)",
+        re.compile(r"^upload_append \(.*services\.py:\d+\).*;get \("),
+    ),
+    ("DB: commit", re.compile(r"__exit__ \(django/db/transaction\.py|commit \(")),
+    ("DB: other queries", re.compile(r"django/db/backends|psycopg")),
+    ("audit + creation", re.compile(r"^upload_create \(")),
+    ("completion", re.compile(r"^_complete \(")),
+]
+
+
+def profile(pid: int, seconds: int, idle: bool, out: Path) -> dict[str, Any]:
+    """Sample one worker with py-spy; classify samples by where they are."""
+    command = [
+        str(Path(sys.executable).parent / "py-spy"),
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(seconds),
+        "--rate",
+        "50",
+        "--format",
+        "raw",
+        "--nonblocking",
+        "--output",
+        str(out),
+    ]
+    if idle:
+        command.append("--idle")
+    subprocess.run(command, check=True, capture_output=True)
+    categories: collections.Counter[str] = collections.Counter()
+    leaves: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in out.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = stack.split(";")
+        if not any("oneway/" in f or "django/" in f for f in frames):
+            continue  # idle threads waiting for work
+        total += count
+        leaves[_short(frames[-1])] += count
+        tail = ""
+        label = "Django request handling, middleware, other"
+        # From the innermost frame outwards: the first category that matches wins.
+        for frame in reversed(frames):
+            tail = frame if not tail else frame + ";" + tail
+            match = next((name for name, rx in CATEGORIES if rx.search(tail)), None)
+            if match:
+                label = match
+                break
+        categories[label] += count
+    return {
+        "samples": total,
+        "categories": {k: round(100 * v / total, 1) for k, v in categories.most_common()}
+        if total
+        else {},
+        "top_frames": [(k, round(100 * v / total, 1)) for k, v in leaves.most_common(12)]
+        if total
+        else [],
+    }
+
+
+def _short(frame: str) -> str:
+    return re.sub(r"\(/[^)]*?(site-packages|src)/", "(", frame)
+
+
+# --- Main ---------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--levels", default="50,200,500,1000")
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument("--answer-chunks", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--profile-level", type=int, default=500)
+    parser.add_argument("--profile-seconds", type=int, default=20)
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--json", type=Path, help="write the results here as JSON")
+    parser.add_argument("--keep-profiles", type=Path, help="copy py-spy's raw output here")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="oneway-bench-ingest-"))
+    db_name = f"bench_ingest_{os.getpid()}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "oneway.settings",
+        "ONEWAY_DATA_DIR": str(workdir / "data"),
+        "ONEWAY_UPLOAD_DIR": str(workdir / "incoming"),
+        "ONEWAY_MEDIA_ROOT": str(workdir / "media"),
+        "ONEWAY_DEBUG": "false",
+        "ONEWAY_LOG_LEVEL": "WARNING",
+        "ONEWAY_HUEY_IMMEDIATE": "false",
+    }
+    print(f"load average before: {load_average()}  (2 cores, shared with other work)")
+    results: list[dict[str, Any]] = []
+    profiles: dict[str, Any] = {}
+    server = None
+    try:
+        env["DATABASE_URL"] = prepare_database(args.admin_url, db_name, env)
+        server = Server(env, args.workers, args.threads, workdir / "granian.log")
+        server.start()
+        pg = (args.admin_url, db_name)
+        header = (
+            f"{'cand.':>6} {'target/s':>9} {'acked/s':>8} {'MB/s':>6} {'p50 ms':>7} "
+            f"{'p99 ms':>7} {'max ms':>7} {'errors':>6} {'srv CPU':>8} {'srv RSS':>8} "
+            f"{'PG CPU':>7} {'gen CPU':>8} {'load before/after':>20}"
+        )
+        print(header)
+        for level in [int(x) for x in args.levels.split(",")]:
+            result = asyncio.run(
+                run_level(server, level, args.duration, args.warmup, args.answer_chunks, pg)
+            )
+            s = result.summary()
+            results.append(s)
+            print(
+                f"{level:>6} {level:>9} {s['achieved_patch_per_s']:>8} "
+                f"{s['achieved_mb_per_s']:>6} {s['p50_ms']:>7} {s['p99_ms']:>7} "
+                f"{s['max_ms']:>7} {s['errors']:>6} {s['server_cpu_percent']:>7}% "
+                f"{s['server_rss_max_mb']:>6}MB {s['postgres_cpu_percent']:>6}% "
+                f"{s['generator_cpu_percent']:>7}% {s['load_before']:>9} / {s['load_after']}",
+                flush=True,
+            )
+            if s["error_kinds"]:
+                print(f"       errors: {s['error_kinds']}")
+            # Free the disk between levels (several GB at the higher levels).
+            for sub in ("incoming", "media"):
+                shutil.rmtree(workdir / sub, ignore_errors=True)
+        if not args.no_profile:
+            profiles = asyncio.run(profile_under_load(server, args, pg, workdir))
+            for mode, data in profiles.items():
+                print(f"\nprofile of one worker at {args.profile_level} candidates, {mode}:")
+                for name, share in data["categories"].items():
+                    print(f"  {share:5.1f}%  {name}")
+                print("  top frames:")
+                for name, share in data["top_frames"]:
+                    print(f"  {share:5.1f}%  {name}")
+    finally:
+        if server is not None:
+            server.stop()
+        try:
+            drop_database(args.admin_url, db_name)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(f"load average after: {load_average()}")
+    if args.json:
+        args.json.write_text(json.dumps({"levels": results, "profiles": profiles}, indent=2))
+
+
+async def profile_under_load(
+    server: Server, args: argparse.Namespace, pg: tuple[str, str], workdir: Path
+) -> dict[str, Any]:
+    seconds = args.profile_seconds
+    level = asyncio.create_task(
+        run_level(server, args.profile_level, 2 * seconds + 10, 5, args.answer_chunks, pg)
+    )
+    await asyncio.sleep(8)
+    worker = server.worker_pids()[0]
+    loop = asyncio.get_running_loop()
+    wall = await loop.run_in_executor(
+        None, profile, worker, seconds, True, workdir / "profile-wall.txt"
+    )
+    cpu = await loop.run_in_executor(
+        None, profile, worker, seconds, False, workdir / "profile-cpu.txt"
+    )
+    await level
+    if args.keep_profiles:
+        args.keep_profiles.mkdir(parents=True, exist_ok=True)
+        for name in ("profile-wall.txt", "profile-cpu.txt"):
+            shutil.copy(workdir / name, args.keep_profiles / name)
+    return {"wall time of request threads (--idle)": wall, "on-CPU samples (threads not idle)": cpu}
+
+
+if __name__ == "__main__":
+    main()
