@@ -61,8 +61,8 @@ run: migrate
 	$(PY) -m oneway runstack --port $(PORT)
 
 lint: $(VENV)/.installed-test
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests $(wildcard bench)
+	$(VENV)/bin/ruff format --check src tests $(wildcard bench)
 	$(VENV)/bin/mypy
 
 test: install-test
