@@ -1,7 +1,9 @@
 """Writing the audit log. Every service calls ``log_action``."""
 
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 
@@ -9,9 +11,27 @@ from oneway.core.models import AuditEntry, Organisation
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's IP address; behind ``ONEWAY_PROXY_COUNT`` trusted reverse proxies, the
+    address the outermost of them saw (from ``X-Forwarded-For``, counted from the right)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    proxies = int(getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0) or 0)
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return _valid_ip(forwarded[-proxies])
+    return _valid_ip(request.META.get("REMOTE_ADDR", ""))
+
+
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
 
 
 def log_action(
