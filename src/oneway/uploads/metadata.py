@@ -10,6 +10,8 @@ import base64
 import binascii
 import re
 
+from django.utils.translation import gettext as _
+
 MAX_HEADER_LENGTH = 4096
 MAX_PAIRS = 32
 MAX_KEY_LENGTH = 64
@@ -27,36 +29,44 @@ class MetadataError(ValueError):
 
 def parse_metadata(header: str) -> dict[str, str]:
     if len(header) > MAX_HEADER_LENGTH:
-        raise MetadataError(f"Upload-Metadata is longer than {MAX_HEADER_LENGTH} characters.")
+        raise MetadataError(
+            _("Upload-Metadata is longer than %(n)d characters.") % {"n": MAX_HEADER_LENGTH}
+        )
     if header.strip() == "":
         return {}
     result: dict[str, str] = {}
     pairs = header.split(",")
     if len(pairs) > MAX_PAIRS:
-        raise MetadataError(f"Upload-Metadata has more than {MAX_PAIRS} pairs.")
+        raise MetadataError(_("Upload-Metadata has more than %(n)d pairs.") % {"n": MAX_PAIRS})
     for pair in pairs:
         parts = pair.strip(" ").split(" ")
         if len(parts) > 2 or parts[0] == "":
-            raise MetadataError("Each Upload-Metadata pair is a key and an optional value.")
+            raise MetadataError(_("Each Upload-Metadata pair is a key and an optional value."))
         key = parts[0]
         if not _KEY.match(key):
-            raise MetadataError(f"Invalid Upload-Metadata key {key[:MAX_KEY_LENGTH]!r}.")
+            raise MetadataError(
+                _("Invalid Upload-Metadata key %(key)r.") % {"key": key[:MAX_KEY_LENGTH]}
+            )
         if key in result:
-            raise MetadataError(f"Duplicate Upload-Metadata key {key!r}.")
+            raise MetadataError(_("Duplicate Upload-Metadata key %(key)r.") % {"key": key})
         value = ""
         if len(parts) == 2:
             encoded = parts[1]
             if not encoded or len(encoded) % 4 or not _BASE64.match(encoded):
-                raise MetadataError(f"The value of {key!r} is not valid base64.")
+                raise MetadataError(_("The value of %(key)r is not valid base64.") % {"key": key})
             try:
                 raw = base64.b64decode(encoded, validate=True)
                 value = raw.decode("utf-8")
             except (binascii.Error, UnicodeDecodeError) as exc:
-                raise MetadataError(f"The value of {key!r} is not base64 of UTF-8 text.") from exc
+                raise MetadataError(
+                    _("The value of %(key)r is not base64 of UTF-8 text.") % {"key": key}
+                ) from exc
             if _CONTROL.search(value):
-                raise MetadataError(f"The value of {key!r} contains control characters.")
+                raise MetadataError(
+                    _("The value of %(key)r contains control characters.") % {"key": key}
+                )
             if len(value) > MAX_VALUE_LENGTH:
-                raise MetadataError(f"The value of {key!r} is too long.")
+                raise MetadataError(_("The value of %(key)r is too long.") % {"key": key})
         result[key] = value
     return result
 

@@ -31,6 +31,7 @@ from oneway.uploads.models import Upload
 from oneway.uploads.policy import UploadDenied
 from oneway.uploads.services import (
     CHECKSUM_ALGORITHMS,
+    Checksum,
     ReceivedBody,
     TusError,
     check_declared_length,
@@ -276,6 +277,7 @@ def _create(request: HttpRequest) -> HttpResponse:
         raise TusError(400, str(exc)) from exc
     announced = _body_size(request)
     with_data = _has_body(request, announced)
+    checksum = None
     if with_data:
         if request.content_type != OFFSET_CONTENT_TYPE:
             raise TusError(
@@ -340,7 +342,7 @@ def _receive_and_append(
     upload: Upload,
     offset: int,
     announced: int | None,
-    checksum: object,
+    checksum: Checksum | None,
     length: int | None,
 ) -> Upload:
     limit = min(conf.max_chunk_size(), (upload.max_size or conf.max_size()) - offset)
@@ -353,7 +355,7 @@ def _receive_and_append(
             _body_stream(request, announced),
             announced=announced,
             limit=max(limit, 0),
-            checksum=checksum,  # type: ignore[arg-type]
+            checksum=checksum,
         )
     try:
         return upload_append(
