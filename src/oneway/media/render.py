@@ -103,6 +103,15 @@ def nominal_rate(frame_times: list[float]) -> Fraction:
     return Fraction(round(measured)) if measured >= 1 else Fraction(1)
 
 
+def transcode_rate(nominal: Fraction) -> Fraction:
+    """A whole, common output rate for transcoded video: the smallest of 10, 12, 15, 20,
+    24, 25, 30 that keeps (almost) every source frame, at most 30."""
+    for rate in (10, 12, 15, 20, 24, 25):
+        if float(nominal) <= rate * 1.05:
+            return Fraction(rate)
+    return Fraction(MAX_FPS)
+
+
 def grid_fit(frame_times: list[float], fps: Fraction) -> tuple[bool, str]:
     """Can these frame times be moved onto a constant-rate grid without visible change?
     Each frame may move by less than a third of a frame, no two frames may land on one
@@ -154,9 +163,7 @@ def plan_rendition(probe: MediaProbe, *, want_video: bool) -> Plan:
             why_not_copy.append(reason)
     if why_not_copy:
         plan.video = "transcode"
-        plan.fps = min(fps, Fraction(MAX_FPS)) if fps >= 1 else Fraction(MAX_FPS)
-        if plan.fps.denominator != 1 and plan.fps > 0:
-            plan.fps = Fraction(round(plan.fps))
+        plan.fps = transcode_rate(fps)
         plan.reasons.append(_("video transcoded: %(why)s") % {"why": "; ".join(why_not_copy)})
     else:
         plan.reasons.append(_("H.264 video copied onto a constant frame rate"))
@@ -201,7 +208,7 @@ def make_rendition(
             _remux(source, target, probe, plan, tick)
         except _CopyNotPossible as exc:
             plan.video = "transcode"
-            plan.fps = min(plan.fps, Fraction(MAX_FPS))
+            plan.fps = transcode_rate(plan.fps)
             plan.reasons.append(_("video transcoded: %(why)s") % {"why": str(exc)})
             poster = _transcode(source, target, probe, plan, tick, poster_at)
     else:
