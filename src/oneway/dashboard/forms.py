@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from oneway.accounts.roles import Role
 from oneway.core.deadlines import in_zone, local_to_utc
-from oneway.core.models import AnswerType, DeadlineMode, Interview, LibraryQuestion, Question
+from oneway.core.models import (
+    AnswerType,
+    DeadlineMode,
+    Interview,
+    LibraryQuestion,
+    Organisation,
+    Question,
+)
 from oneway.core.models.interviews import MAX_REMINDER_HOURS
 from oneway.core.services.interviews import QUESTION_FIELDS
 from oneway.core.timezones import timezone_choices
@@ -311,3 +318,24 @@ class ApplyForm(forms.Form):
         blank_label=_("Not sure"),
         help_text=_("Your deadline is shown in this time zone."),
     )
+
+
+class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
+    timezone = TimeZoneField(
+        label=_("Time zone"),
+        help_text=_("Deadlines are shown to candidates in this zone as well as their own."),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "timezone", "privacy_contact", "retention_days"]
+        help_texts = {
+            "privacy_contact": _("Where candidates can ask about their data."),
+            "retention_days": _(
+                "Candidates' recordings are deleted this many days after an interview "
+                "closes (0 keeps them). Candidates are told on the format card."
+            ),
+        }
+
+    def service_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -1,6 +1,15 @@
 from django.urls import include, path
 
-from oneway.dashboard.views import audit, home, interviews, invitations, library, members, questions
+from oneway.dashboard.views import (
+    audit,
+    home,
+    interviews,
+    invitations,
+    library,
+    members,
+    organisation,
+    questions,
+)
 
 app_name = "dashboard"
 
@@ -11,6 +20,7 @@ V = I + "invitations/<int:invitation_id>/"
 urlpatterns = [
     path("", home.home, name="home"),
     path("switch-organisation/", members.switch_organisation, name="switch_organisation"),
+    path("organisation/", organisation.organisation_settings, name="organisation_settings"),
     # Interviews
     path("interviews/", interviews.interview_list, name="interview_list"),
     path("interviews/new/", interviews.interview_create_view, name="interview_create"),
