@@ -15,9 +15,11 @@ Fixtures: ``fake_media`` (paths and durations of the files), ``browser`` (sessio
 ``axe_check`` / ``assert_accessible`` (axe-core: no serious or critical violation).
 """
 
+import base64
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,3 +200,220 @@ def make_candidate(org: Organisation, admin_user: User) -> Callable[..., Candida
         return create_candidate(org, **kwargs)
 
     return make
+
+
+class ChunkLog:
+    """The bytes the recorder produced, as it stored them (a page hook reports each chunk
+    after it is safely in IndexedDB), per take key ``<scope>:<purpose>:<id>``."""
+
+    def __init__(self) -> None:
+        self.chunks: dict[str, dict[int, bytes]] = {}
+
+    def add(self, key: str, start: int, data_b64: str) -> None:
+        self.chunks.setdefault(key, {})[int(start)] = base64.b64decode(data_b64)
+
+    def take_bytes(self, take_id: int) -> bytes:
+        key = next(k for k in self.chunks if k.endswith(f":answer:{take_id}"))
+        data = b""
+        for start in sorted(self.chunks[key]):
+            assert start == len(data), f"chunk at {start} after {len(data)} bytes"
+            data += self.chunks[key][start]
+        return data
+
+
+class CandidateBrowser:
+    """Drives one candidate through the recorded interview, with the keyboard where a
+    candidate would use it. ``durations`` holds the wall-clock seconds of each take."""
+
+    def __init__(self, page: Page, base_url: str, *, record_chunks: bool = False) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.durations: dict[int, float] = {}
+        self.chunks = ChunkLog()
+        if record_chunks:
+            page.context.expose_function("__onewayChunkStored", self.chunks.add)
+
+    def wait_ready(self) -> None:
+        self.page.wait_for_selector("html[data-candidate-ready]")
+
+    def open(self, link: CandidateLink) -> None:
+        self.page.goto(self.base_url + link.path)
+        self.page.wait_for_url("**/c/")
+
+    def consent(self) -> None:
+        self.page.get_by_label("I have read the above and I agree.").check()
+        self.page.get_by_role("button", name="Agree and start").click()
+        self.page.wait_for_url("**/device-check/")
+
+    def device_check(self, *, skip: bool = False, before_continue: Any = None) -> None:
+        self.wait_ready()
+        if skip:
+            self.page.get_by_role("button", name="Skip the check").click()
+        else:
+            self.page.locator("#turn-on").click()
+            self.page.wait_for_selector("#record-clip:not([disabled])")
+            self.page.locator("#record-clip").click()
+            self.page.wait_for_selector("#clip-playback:not([hidden])", timeout=30_000)
+            # Played back from the server: the browser can read its length.
+            self.page.wait_for_function(
+                "() => document.getElementById('clip-playback').readyState >= 1"
+            )
+            if before_continue is not None:
+                before_continue()
+            self.page.locator("#check-done").click()
+        self.page.wait_for_url(lambda url: "/device-check/" not in url)
+
+    def reveal(self) -> None:
+        self.page.locator("#reveal").click()
+        self.wait_ready()
+
+    def start(self) -> int:
+        """Start recording now (keyboard); returns the take's id once recording."""
+        start = self.page.locator("#start-now")
+        start.wait_for(state="visible")
+        start.focus()
+        self.page.keyboard.press("Enter")
+        self.page.locator("#stop").wait_for(state="visible")
+        self._started = time.monotonic()
+        return int(self.page.locator("#recorder").get_attribute("data-current-take") or 0)
+
+    def stop(self, take_id: int, *, wait_saved: bool = True, timeout: float = 30_000) -> None:
+        self.page.locator("#stop").focus()
+        self.page.keyboard.press("Enter")
+        self.durations[take_id] = time.monotonic() - self._started
+        if wait_saved:
+            self.wait_saved(take_id, timeout=timeout)
+
+    def wait_saved(self, take_id: int, timeout: float = 30_000) -> None:
+        self.page.wait_for_selector(f'#recorder[data-last-saved="{take_id}"]', timeout=timeout)
+
+    def record(self, seconds: float) -> int:
+        take_id = self.start()
+        time.sleep(seconds)
+        self.stop(take_id)
+        return take_id
+
+    def retake(self) -> None:
+        self.page.locator("#retake").click()
+
+    def send_answer(self) -> None:
+        url = self.page.url
+        self.page.locator("#submit-answer").click()
+        self.page.wait_for_url(lambda new: new != url)
+
+    def send_interview(self) -> None:
+        self.page.wait_for_url("**/c/submit/")
+        self.page.locator("#send-interview").click()
+        self.page.wait_for_url("**/c/status/")
+
+    def complete(self, link: CandidateLink, *, seconds: float = 2.5, practice: bool = True) -> None:
+        """The whole interview: consent, device check, practice, one take per question."""
+        self.open(link)
+        self.consent()
+        self.device_check()
+        if practice and link.interview.practice_enabled:
+            self.reveal()
+            self.record(1.5)
+            self.send_answer()
+        for _question in link.questions:
+            self.reveal()
+            self.record(seconds)
+            self.send_answer()
+        self.send_interview()
+
+
+@pytest.fixture
+def candidate_browser(live_server: Any, page: Page) -> Callable[..., CandidateBrowser]:
+    """``candidate_browser(record_chunks=False, on=page)``: a driver on the live server;
+    with ``record_chunks`` it keeps every chunk the recorder stored (``.chunks``)."""
+
+    def make(*, record_chunks: bool = False, on: Page | None = None) -> CandidateBrowser:
+        return CandidateBrowser(on or page, live_server.url, record_chunks=record_chunks)
+
+    return make
+
+
+@pytest.fixture
+def no_media_processing(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Media items are created but not processed (transcoding and transcripts take seconds
+    each and would run inline in the upload request); returns the ids queued."""
+    import oneway.media.tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(oneway.media.tasks, "enqueue_processing", queued.append)
+    monkeypatch.setattr(oneway.media.tasks, "enqueue_transcription", lambda item_id: None)
+    return queued
+
+
+@pytest.fixture
+def completed_candidate(
+    live_server: Any,
+    new_context: Callable[..., BrowserContext],
+    make_candidate: Callable[..., CandidateLink],
+) -> Callable[..., CandidateLink]:
+    """``completed_candidate(questions=["video", "video"], seconds=2.5, **interview_fields)``:
+    a candidate who went through the whole interview in the browser (fake camera and the
+    flite voice), with real recorded answers; returns the link, the invitation completed.
+    Media processing runs as it is configured (inline in tests: ``huey_immediate``).
+    Needs ``@pytest.mark.django_db(transaction=True)`` (the live server reads the data)."""
+
+    def make(*, seconds: float = 2.5, **kwargs: Any) -> CandidateLink:
+        kwargs.setdefault("practice_enabled", False)
+        link = make_candidate(**kwargs)
+        page = new_context().new_page()
+        CandidateBrowser(page, live_server.url).complete(link, seconds=seconds)
+        page.close()
+        link.invitation.refresh_from_db()
+        return link
+
+    return make
+
+
+# --- Checking what was stored ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MediaProbe:
+    seconds: float
+    kinds: frozenset[str]  # "video", "audio"
+
+
+def probe_media(path: Path) -> MediaProbe:
+    """Length (from the packets: MediaRecorder files carry no duration) and stream kinds."""
+    import av
+
+    end, start = 0.0, None
+    with av.open(str(path)) as container:
+        kinds = frozenset(stream.type for stream in container.streams)
+        for packet in container.demux():
+            if packet.pts is None or packet.time_base is None:
+                continue
+            at = float(packet.pts * packet.time_base)
+            start = at if start is None else min(start, at)
+            end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+    return MediaProbe(seconds=end - (start or 0.0), kinds=kinds)
+
+
+def concat_media(paths: list[Path], out: Path) -> Path:
+    """Join recordings end to end into one file (ffmpeg's concat filter: it takes each
+    input's first video and audio stream, whatever their order in the container)."""
+    inputs = [arg for path in paths for arg in ("-i", str(path))]
+    streams = "".join(f"[{i}:v:0][{i}:a:0]" for i in range(len(paths)))
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", *inputs, "-filter_complex",
+         f"{streams}concat=n={len(paths)}:v=1:a=1[v][a]", "-map", "[v]", "-map", "[a]",
+         "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(out)],
+        check=True,
+    )  # fmt: skip
+    return out
+
+
+@pytest.fixture
+def media_tools() -> Any:
+    """``media_tools.probe(path)`` and ``media_tools.concat(paths, out)``."""
+
+    class Tools:
+        probe = staticmethod(probe_media)
+        concat = staticmethod(concat_media)
+
+    return Tools

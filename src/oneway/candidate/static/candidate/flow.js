@@ -43,9 +43,14 @@ async function tabId() {
   }
   channel.onmessage = (event) => {
     if (event.data && event.data.type === "who" && event.data.id === id) channel.postMessage({ type: "here", id });
+    if (event.data && event.data.type === "claimed" && event.data.id !== id) tabChannelListeners.forEach((fn) => fn());
   };
+  tabChannel = channel;
   return id;
 }
+
+let tabChannel = null;
+const tabChannelListeners = [];
 
 const HEARTBEAT_MS = 10000;
 
@@ -65,6 +70,8 @@ export class TabGuard {
     if (this.notice) {
       this.notice.querySelector("button").addEventListener("click", () => this.claim(true));
     }
+    // Another tab of this browser took over: learn it now, not at the next heartbeat.
+    tabChannelListeners.push(() => this.claim(false));
     await this.claim(false);
     this._timer = setInterval(() => this.claim(false), HEARTBEAT_MS);
     return this;
@@ -78,6 +85,11 @@ export class TabGuard {
       return; // offline: keep going; the server decides at the next heartbeat
     }
     if (result.ok) {
+      if (takeover && tabChannel) tabChannel.postMessage({ type: "claimed", id: this.id });
+      if (this.lost && takeover) {
+        location.reload(); // back from paused: start again from the server's state
+        return;
+      }
       this.held = true;
       this._show(false);
       this._ready();
@@ -86,6 +98,7 @@ export class TabGuard {
     if (result.status === 409 && result.body.code === "other_tab") {
       const wasHeld = this.held;
       this.held = false;
+      this.lost = this.lost || wasHeld;
       this._show(true, wasHeld ? strings.tabLost : result.body.error);
       if (wasHeld) this.onLost();
     }

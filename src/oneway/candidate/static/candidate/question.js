@@ -174,7 +174,7 @@ async function startRecording() {
     onProgress: (progress) => progressOf(info, progress),
     onWaiting: (reason) => {
       info.waiting = reason;
-      if (state.phase !== "recording") say(reason === "offline" ? strings.offline : strings.retrying);
+      connection(reason === "offline" ? strings.offline : strings.retrying);
       renderTakes();
     },
     onError: (error) => {
@@ -186,6 +186,7 @@ async function startRecording() {
     lookupUploadUrl,
   });
   state.take = { info, controller };
+  if (ui.recorder) ui.recorder.dataset.currentTake = String(info.id);
   controller.saved.then(
     () => takeSaved(info),
     () => renderTakes(),
@@ -229,8 +230,17 @@ async function stopRecording(atLimit) {
   renderReview(info);
 }
 
+/** The connection line: shown while uploads wait for the network, recording or not. */
+function connection(message) {
+  const line = $("connection");
+  if (!line) return;
+  line.hidden = !message;
+  line.textContent = message || "";
+}
+
 function progressOf(info, progress) {
   info.left = Math.max(0, progress.produced - progress.acknowledged);
+  if (info.waiting) connection("");
   info.waiting = "";
   if (state.phase === "review" && !info.saved && progress.stopped) {
     say(format(strings.saving, { size: formatBytes(info.left) }));
@@ -238,6 +248,7 @@ function progressOf(info, progress) {
 }
 
 function takeSaved(info) {
+  connection("");
   info.saved = true;
   info.waiting = "";
   info.state = "uploaded";
@@ -412,6 +423,7 @@ if (config.answerType === "text") {
       onSaved: async (record) => {
         if (record.answerId === config.answerId) {
           await refreshTake(record.id);
+          if (ui.recorder) ui.recorder.dataset.lastSaved = String(record.id);
           renderReview();
         }
       },

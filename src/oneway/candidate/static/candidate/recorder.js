@@ -12,30 +12,55 @@ const tus = window.tus;
 
 // --- Types and devices -----------------------------------------------------------------
 
-const VIDEO_TYPES = [
+const MP4_VIDEO_TYPES = [
   "video/mp4;codecs=avc1.42E01F,mp4a.40.2",
   "video/mp4;codecs=avc1,mp4a.40.2",
   "video/mp4;codecs=avc1,opus",
-  "video/webm;codecs=vp9,opus",
-  "video/webm;codecs=vp8,opus",
-  "video/webm",
-  "video/mp4",
 ];
+const WEBM_VIDEO_TYPES = ["video/webm;codecs=vp9,opus", "video/webm;codecs=vp8,opus", "video/webm"];
 const AUDIO_TYPES = ["audio/mp4;codecs=mp4a.40.2", "audio/webm;codecs=opus", "audio/webm", "audio/mp4"];
 
-/** The best type this browser records, "" to let it choose, null when it cannot record. */
+function supported(type) {
+  try {
+    return window.MediaRecorder.isTypeSupported(type);
+  } catch (error) {
+    return false; // some browsers throw on codec strings they do not parse
+  }
+}
+
+/** Does this MediaRecorder know the key-frame interval option (Chromium 131+)? Without it,
+ *  Chromium's MP4 recorder holds everything until the key frame that never comes, so
+ *  nothing could stream while recording. Dictionary members are read when the options are
+ *  converted, so a getter tells. */
+function knowsKeyFrameInterval() {
+  let read = false;
+  try {
+    new MediaRecorder(new MediaStream(), {
+      get videoKeyFrameIntervalDuration() {
+        read = true;
+        return 1000;
+      },
+    });
+  } catch (error) {
+    // an empty stream may be refused; the getter has run by then
+  }
+  return read;
+}
+
+/** The best type this browser records while streaming: MP4 (H.264) where the recorder
+ *  emits it chunk by chunk (Safari; Chromium with key frames on request), else WebM (VP9,
+ *  then VP8). "" lets the browser choose (no isTypeSupported); null: it cannot record. */
 export function pickMimeType(kind) {
   const Recorder = window.MediaRecorder;
   if (typeof Recorder !== "function") return null;
   if (typeof Recorder.isTypeSupported !== "function") return "";
-  for (const type of kind === "audio" ? AUDIO_TYPES : VIDEO_TYPES) {
-    try {
-      if (Recorder.isTypeSupported(type)) return type;
-    } catch (error) {
-      // Some browsers throw on codec strings they do not parse: try the next.
-    }
+  let types = AUDIO_TYPES;
+  if (kind !== "audio") {
+    const webm = WEBM_VIDEO_TYPES.filter(supported);
+    const mp4First = !webm.length || knowsKeyFrameInterval();
+    types = mp4First ? [...MP4_VIDEO_TYPES, ...webm, "video/mp4"] : [...webm, ...MP4_VIDEO_TYPES, "video/mp4"];
   }
-  return "";
+  return types.find(supported) || "";
 }
 
 /** What stops recording here at all: names of problems (explained by explainProblem). */
@@ -175,6 +200,8 @@ export class TakeRecorder {
       options.videoBitsPerSecond = this.bits.videoBitsPerSecond;
     }
     if (this.bits.audioBitsPerSecond) options.audioBitsPerSecond = this.bits.audioBitsPerSecond;
+    // MP4 fragments end at key frames: one per timeslice keeps the chunks flowing.
+    if (this.requestedType.includes("mp4")) options.videoKeyFrameIntervalDuration = this.timesliceMs;
     try {
       this.recorder = new MediaRecorder(this.stream, options);
     } catch (error) {
@@ -599,6 +626,12 @@ export class StreamingUpload {
 
 // --- A take from start to stored ---------------------------------------------------------
 
+function extension(mimeType) {
+  if (!mimeType) return "";
+  if (mimeType.startsWith("audio/mp4")) return "m4a";
+  return mimeType.includes("mp4") ? "mp4" : "webm";
+}
+
 export function takeKey(scope, purpose, id) {
   return `${scope}:${purpose}:${id}`;
 }
@@ -615,7 +648,7 @@ export async function recordTake({ store, stream, scope, purpose, id, label, end
     id,
     label,
     endpoint,
-    metadata: { ...metadata, filetype: mimeType || "" },
+    metadata: { ...metadata, filetype: mimeType || "", ...(extension(mimeType) ? { filename: `${purpose}-${id}.${extension(mimeType)}` } : {}) },
     uploadUrl: "",
     mimeType: mimeType || "",
     produced: 0,
@@ -671,14 +704,13 @@ export async function recordTake({ store, stream, scope, purpose, id, label, end
  *  for interrupted ones; takes another tab is uploading are left to it (`onBusy`). */
 export async function resumePending({ store, scope, headers, handlers, lookupUploadUrl }) {
   const records = (await store.list(scope)).filter((r) => !r.uploaded);
-  for (const record of records) {
-    withLock(`oneway-take-${record.key}`, true, async (mine) => {
-      if (!mine) {
-        if (handlers.onBusy) handlers.onBusy(record);
+  const resume = async (record) => {
+      let current = await store.get(record.key);
+      if (!current) {
+        // Another tab finished it while we waited for the lock.
+        if (handlers.onSaved) handlers.onSaved(record);
         return;
       }
-      let current = await store.get(record.key);
-      if (!current) return;
       if (!current.stopped) {
         const durationMs = current.lastChunkAt ? Math.max(0, current.lastChunkAt - current.createdAt) : 0;
         current = await store.update(record.key, { stopped: true, interrupted: true, durationMs });
@@ -701,6 +733,14 @@ export async function resumePending({ store, scope, headers, handlers, lookupUpl
       } catch (error) {
         // reported through onError; the data stays in the browser
       }
+  };
+  for (const record of records) {
+    const name = `oneway-take-${record.key}`;
+    withLock(name, true, async (mine) => {
+      if (mine) return resume(record);
+      // Another tab is recording or uploading it: wait for it to let go, then look again.
+      if (handlers.onBusy) handlers.onBusy(record);
+      withLock(name, false, () => resume(record));
     });
   }
   return records;
