@@ -10,6 +10,7 @@ import pytest
 from conftest import TusTestClient
 from django.core.files.storage import default_storage
 
+from oneway.uploads import services
 from oneway.uploads.conf import MIN_S3_PART_SIZE
 from oneway.uploads.models import Upload
 
@@ -36,13 +37,13 @@ def kill_before_commit(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Make the next upload save fail, as if the process died just before committing."""
 
     def arm() -> None:
-        original = Upload.save
+        original = services.save_upload_fields
 
-        def dying_save(self: Upload, *args: Any, **kwargs: Any) -> None:
-            monkeypatch.setattr(Upload, "save", original)
+        def dying_save(*args: Any, **kwargs: Any) -> None:
+            monkeypatch.setattr(services, "save_upload_fields", original)
             raise Killed()
 
-        monkeypatch.setattr(Upload, "save", dying_save)
+        monkeypatch.setattr(services, "save_upload_fields", dying_save)
 
     return arm
 

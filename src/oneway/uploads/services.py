@@ -38,6 +38,7 @@ from oneway.uploads.backends import Backend, backend_for, backend_name_for_new_u
 from oneway.uploads.fsio import DISK_FULL_ERRNOS, StorageFull, ensure_dir
 from oneway.uploads.models import Upload
 from oneway.uploads.policy import Grant, UploadDenied, UploadPolicy, policy_for
+from oneway.uploads.rows import fetch_upload, save_upload_fields
 from oneway.uploads.signals import upload_completed
 
 logger = logging.getLogger(__name__)
@@ -284,10 +285,9 @@ def upload_append(
         raise TusError(460, _("The checksum of the data does not match Upload-Checksum."))
     refusal: TusError | None = None
     with transaction.atomic():
-        try:
-            upload = Upload.objects.select_for_update().get(pk=upload_id)
-        except Upload.DoesNotExist:
-            raise TusError(404, _("There is no such upload.")) from None
+        upload = fetch_upload(upload_id, for_update=True)
+        if upload is None:
+            raise TusError(404, _("There is no such upload."))
         check_usable(upload)
         if offset != upload.offset:
             raise TusError(
@@ -324,7 +324,7 @@ def upload_append(
             refused = upload
             transaction.on_commit(lambda: upload_discard_data(upload=refused))
         else:
-            upload.save(update_fields=_CHANGING_FIELDS)
+            save_upload_fields(upload, _CHANGING_FIELDS)
             cleanup = upload
             transaction.on_commit(lambda: _forget_stale(cleanup))
         if refusal is None and upload.is_complete:

@@ -29,6 +29,7 @@ from oneway.uploads.fsio import DataLost, StorageFull
 from oneway.uploads.metadata import MetadataError, encode_metadata, parse_metadata
 from oneway.uploads.models import Upload
 from oneway.uploads.policy import UploadDenied
+from oneway.uploads.rows import fetch_upload
 from oneway.uploads.services import (
     CHECKSUM_ALGORITHMS,
     Checksum,
@@ -178,10 +179,10 @@ def _authorize(request: HttpRequest, upload: Upload) -> None:
 
 
 def _get_upload(upload_id: UUID) -> Upload:
-    try:
-        return Upload.objects.get(pk=upload_id)
-    except Upload.DoesNotExist:
-        raise TusError(404, _("There is no such upload.")) from None
+    upload = fetch_upload(upload_id)
+    if upload is None:
+        raise TusError(404, _("There is no such upload."))
+    return upload
 
 
 # --- Views ----------------------------------------------------------------------------
