@@ -94,18 +94,14 @@ def make_mp4(path: Path, seconds: int = SECONDS, width: int = 320, height: int =
 
 
 def make_jpeg(width: int = 320, height: int = 240) -> bytes:
-    import io
-
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format="image2", options={"update": "1"}) as out:
-        stream = out.add_stream("mjpeg", rate=1)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuvj420p"
-        frame = av.VideoFrame(width, height, "yuvj420p")
-        for plane in frame.planes:
-            plane.update(bytes([128]) * plane.buffer_size)
-        out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
-    return buffer.getvalue()
+    """A plain grey JPEG poster."""
+    codec = av.CodecContext.create("mjpeg", "w")
+    codec.width, codec.height, codec.pix_fmt = width, height, "yuvj420p"
+    codec.time_base = Fraction(1, 25)
+    frame = av.VideoFrame(width, height, "yuvj420p")
+    for plane in frame.planes:
+        plane.update(bytes([160]) * plane.buffer_size)
+    return b"".join(bytes(packet) for packet in [*codec.encode(frame), *codec.encode(None)])
 
 
 @pytest.fixture

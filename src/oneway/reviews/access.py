@@ -90,7 +90,7 @@ def answer_for(viewer: Viewer, answer_id: int) -> Answer:
             is_practice=False,
             invitation__in=visible_invitations(viewer),
         )
-        .select_related("invitation__interview", "question", "submitted_take__media")
+        .select_related("invitation__interview", "question", "submitted_take__media__organisation")
         .first()
     )
     if answer is None:

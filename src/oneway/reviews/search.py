@@ -58,16 +58,16 @@ def filter_by_text(invitations: QuerySet[Invitation], query: str, *, names: bool
     query = query.strip()
     if not query:
         return invitations
+    documents = CandidateSearchDocument.objects.all()
     if connection.vendor == "postgresql":
-        text_match = Q(
-            search_document__vector=SearchQuery(
-                query, config=SEARCH_CONFIG, search_type="websearch"
-            )
+        documents = documents.filter(
+            vector=SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
         )
     else:
-        text_match = Q()
         for word in query.split():
-            text_match &= Q(search_document__document__icontains=word.strip('"'))
+            documents = documents.filter(document__icontains=word.strip('"'))
+    # A subquery (not a join) lets PostgreSQL answer it from the GIN index alone.
+    text_match = Q(pk__in=documents.values("invitation_id"))
     if names:
         text_match |= Q(name__icontains=query) | Q(email__icontains=query)
     return invitations.filter(text_match)

@@ -2,8 +2,9 @@
 aggregate of reviews. Every function takes a ``Viewer`` and stays within what it may see.
 
 The dashboard is one COUNT and one page query, whatever the page size or the number of
-candidates: progress, review count, mean rating and the viewer's own review status are
-correlated subqueries, computed by the database for the rows on the page.
+candidates: progress and the viewer's own review status are correlated subqueries that the
+database computes for the rows on the page only; review count and mean rating come from
+the per-candidate ``ReviewSummary`` (a join), so sorting by them stays cheap.
 """
 
 import datetime
@@ -14,7 +15,6 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
-    Avg,
     Count,
     Exists,
     F,
@@ -65,18 +65,10 @@ def _count(queryset: QuerySet[Any], outer: str = "pk") -> Subquery:
 def annotate_candidates(invitations: QuerySet[Invitation], viewer: Viewer) -> QuerySet[Invitation]:
     """Progress, submitted reviews, mean rating, decision and the viewer's own review."""
     submitted_answers = Answer.objects.filter(is_practice=False, submitted_at__isnull=False)
-    submitted_reviews = Review.objects.filter(submitted_at__isnull=False)
-    mean = Subquery(
-        Rating.objects.filter(invitation_id=OuterRef("pk"), review__submitted_at__isnull=False)
-        .order_by()
-        .values("invitation_id")
-        .annotate(mean=Avg("score"))
-        .values("mean")
-    )
     return invitations.annotate(
         answers_submitted=Coalesce(_count(submitted_answers), Value(0)),
-        review_count=Coalesce(_count(submitted_reviews), Value(0)),
-        rating_mean=mean,
+        review_count=Coalesce(F("review_summary__review_count"), Value(0)),
+        rating_mean=F("review_summary__rating_mean"),
         decision_status=Coalesce(F("decision__status"), Value(DecisionStatus.NEW.value)),
         my_review_submitted=Exists(
             Review.objects.filter(
@@ -139,6 +131,10 @@ class CandidateRow:
             return None
         return self.invitation.deadline - timezone.now()
 
+    @property
+    def status_label(self) -> str:
+        return str(InvitationStatus(self.invitation.status).label)
+
 
 @dataclass
 class DashboardPage:
@@ -176,16 +172,16 @@ def dashboard_page(
     viewer: Viewer, interview: Interview, filters: DashboardFilters
 ) -> DashboardPage:
     base = Invitation.objects.filter(organisation=viewer.org, interview=interview)
-    status_counts = dict(
-        base.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
-    decision_counts = dict(
+    status_counts: dict[str, int] = {}
+    decision_counts: dict[str, int] = {}
+    for status, decision, n in (
         base.order_by()
         .annotate(d=Coalesce(F("decision__status"), Value(DecisionStatus.NEW.value)))
-        .values_list("d")
+        .values_list("status", "d")
         .annotate(n=Count("pk"))
-        .values_list("d", "n")
-    )
+    ):
+        status_counts[status] = status_counts.get(status, 0) + n
+        decision_counts[decision] = decision_counts.get(decision, 0) + n
     invitations = base
     if filters.status:
         invitations = invitations.filter(status=filters.status)

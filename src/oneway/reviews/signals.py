@@ -3,11 +3,12 @@
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from oneway.core.models import Answer, Take
 from oneway.media.models import MediaItem
+from oneway.reviews.models import Review
 
 
 def _refresh_later(invitation_id: int | None) -> None:
@@ -39,3 +40,12 @@ def media_item_saved(sender: type[MediaItem], instance: MediaItem, **kwargs: Any
         .first()
     )
     _refresh_later(invitation_id)
+
+
+@receiver(post_delete, sender=Review, dispatch_uid="reviews-review-summary")
+def review_deleted(sender: type[Review], instance: Review, **kwargs: Any) -> None:
+    if instance.submitted_at is not None:
+        from oneway.reviews.summary import review_summaries_refresh
+
+        invitation_id = instance.invitation_id
+        transaction.on_commit(lambda: review_summaries_refresh([invitation_id]))

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -178,7 +179,9 @@ def candidate_page(
 @staff_view("reviews.rate")
 @require_GET
 def candidate(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    return candidate_page(request, invitation_id)
+    # One transaction for the page's audit entries (the view, each media URL issued).
+    with transaction.atomic():
+        return candidate_page(request, invitation_id)
 
 
 def _back(invitation_id: int, anchor: str = "") -> HttpResponse:

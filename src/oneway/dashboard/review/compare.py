@@ -67,7 +67,7 @@ def compare(request: HttpRequest, interview_id: int, question_id: int) -> HttpRe
         invitation_id = order[position - 1]
         answer = (
             Answer.objects.filter(invitation_id=invitation_id, question=question, is_practice=False)
-            .select_related("submitted_take__media", "invitation")
+            .select_related("submitted_take__media__organisation", "invitation")
             .annotate(takes_used=Count("takes"))
             .get()
         )

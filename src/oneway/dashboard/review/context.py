@@ -7,6 +7,10 @@ from typing import Any
 from django.db.models import Count, Prefetch
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.utils.functional import cached_property
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from oneway.core.models import Answer, AnswerType, Invitation, Question
 from oneway.media.models import MediaItem, ProcessingState
@@ -98,11 +102,37 @@ class AnswerBlock:
     def ready(self) -> bool:
         return self.media is not None and self.media.state == ProcessingState.READY
 
-    @property
+    @cached_property
     def transcript(self) -> list[TranscriptLine]:
         if self.media is None or not self.media.transcript_words:
             return []
         return transcript_lines(self.media.transcript_words)
+
+    @cached_property
+    def transcript_html(self) -> str:
+        return transcript_html(self.transcript)
+
+
+def transcript_html(lines: list[TranscriptLine]) -> str:
+    """The transcript as HTML: a seek button per line, a span per word with its timing.
+
+    Built here rather than in a template loop: a three-minute answer has hundreds of
+    words, and the template engine would spend most of the page's time on them.
+    """
+    parts = []
+    for line in lines:
+        label = gettext("Play from %(at)s") % {"at": line.time_code}
+        words = " ".join(
+            f'<span class="word" data-start="{w["start"]:.2f}" data-end="{w["end"]:.2f}">'
+            f"{escape(w['w'])}</span>"
+            for w in line.words
+        )
+        parts.append(
+            f'<p class="transcript-line"><button type="button" class="link seek" '
+            f'data-seek="{line.start:.2f}" aria-label="{escape(label)}">{line.time_code}</button> '
+            f"{words}</p>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped or a number)
 
 
 def template_exists(name: str) -> bool:
@@ -118,7 +148,7 @@ def answer_blocks(invitation: Invitation) -> list[AnswerBlock]:
     answers = {
         a.question_id: a
         for a in Answer.objects.filter(invitation=invitation, is_practice=False)
-        .select_related("submitted_take__media")
+        .select_related("submitted_take__media__organisation")
         .annotate(takes_used=Count("takes"))
     }
     blocks = []

@@ -1,10 +1,17 @@
 """Overview across interviews, the reviewer's to-do list, one interview's dashboard, CSV."""
 
+import datetime
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
+from django.utils.timesince import timeuntil
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -14,8 +21,10 @@ from oneway.core.models import InvitationStatus
 from oneway.reviews.access import interview_for, require, viewer_from
 from oneway.reviews.models import DecisionStatus, ReviewerAssignment
 from oneway.reviews.selectors import (
+    OPEN_STATUSES,
     PAGE_SIZES,
     SORTS,
+    CandidateRow,
     DashboardFilters,
     dashboard_page,
 )
@@ -91,6 +100,37 @@ def todo(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _when(moment: datetime.datetime | None) -> dict[str, str] | None:
+    if moment is None:
+        return None
+    return {"iso": moment.isoformat(), "text": date_format(localtime(moment), "j M Y, H:i")}
+
+
+def row_display(row: CandidateRow, now: datetime.datetime) -> dict[str, Any]:
+    """Everything a dashboard row shows, formatted once here rather than in the template."""
+    invitation = row.invitation
+    left = ""
+    urgent = False
+    if invitation.status in OPEN_STATUSES:
+        if invitation.deadline > now:
+            left = _("%(time)s left") % {"time": timeuntil(invitation.deadline, now, depth=1)}
+            urgent = invitation.deadline - now < datetime.timedelta(days=1)
+        else:
+            left = _("deadline passed")
+            urgent = True
+    return {
+        "row": row,
+        "url": reverse("dashboard:review_candidate", args=[invitation.pk]),
+        "status": invitation.status,
+        "status_label": row.status_label,
+        "deadline": _when(invitation.deadline),
+        "left": left,
+        "urgent": urgent,
+        "submitted": _when(invitation.completed_at),
+        "mean": f"{row.rating_mean:.1f}" if row.rating_mean is not None else "",
+    }
+
+
 @staff_view("interviews.view")
 @require_GET
 def interview_dashboard(request: HttpRequest, interview_id: int) -> HttpResponse:
@@ -121,12 +161,14 @@ def interview_dashboard(request: HttpRequest, interview_id: int) -> HttpResponse
                 "next_sort": next_sort,
             }
         )
+    now = timezone.now()
     return render(
         request,
         "dashboard/review/dashboard.html",
         {
             "interview": interview,
             "dash": page,
+            "rows": [row_display(row, now) for row in page.rows],
             "columns": columns,
             "statuses": InvitationStatus.choices,
             "decisions": DecisionStatus.choices,

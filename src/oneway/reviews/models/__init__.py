@@ -7,7 +7,7 @@ from oneway.reviews.models.decisions import (
     DecisionStatus,
 )
 from oneway.reviews.models.digests import DigestEntry
-from oneway.reviews.models.reviews import Rating, Recommendation, Review
+from oneway.reviews.models.reviews import Rating, Recommendation, Review, ReviewSummary
 from oneway.reviews.models.search import CandidateSearchDocument
 from oneway.reviews.models.shares import ShareLink
 
@@ -23,6 +23,7 @@ __all__ = [
     "Rating",
     "Recommendation",
     "Review",
+    "ReviewSummary",
     "ReviewerAssignment",
     "ShareLink",
 ]

@@ -102,3 +102,24 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score} for question {self.question_id}"
+
+
+class ReviewSummary(models.Model):
+    """Per candidate: how many reviews were submitted and their mean rating.
+
+    Kept up to date when a review is submitted (or deleted) so that the dashboard can sort
+    thousands of candidates by rating without aggregating every rating on each request.
+    """
+
+    invitation = models.OneToOneField(
+        "core.Invitation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="review_summary",
+    )
+    review_count = models.PositiveIntegerField(default=0)
+    rating_mean = models.FloatField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.review_count} reviews of {self.invitation_id}"

@@ -12,6 +12,7 @@ from oneway.accounts.models import User
 from oneway.core.audit import log_action
 from oneway.core.models import Answer, Invitation, Question
 from oneway.reviews.models import Rating, Recommendation, Review, ShareLink
+from oneway.reviews.summary import review_summaries_refresh
 
 MAX_NOTE = 10_000
 
@@ -158,6 +159,7 @@ def review_submit(
     review.note = note
     review.submitted_at = timezone.now()
     review.save(update_fields=["recommendation", "note", "submitted_at", "updated_at"])
+    review_summaries_refresh([invitation.pk])
     log_action(
         "review.submitted",
         organisation=invitation.organisation,

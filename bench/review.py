@@ -1,0 +1,146 @@
+"""Review benchmark: server time of the review pages on the seeded PostgreSQL database.
+
+Run ``bench/review_seed.py`` first. Requests go through Django's full stack in-process
+(``django.test.Client`` without the test environment's template instrumentation):
+middleware, session, the view, its SQL and the template. Timing is wall-clock per
+request, on the same 2-core machine as the database; no network or HTTP server is in
+the path. Each page is requested ``--requests`` times after a warm-up; the candidate page
+cycles through different completed candidates of the big interview.
+
+    .venv/bin/python bench/review.py
+    .venv/bin/python bench/review.py --requests 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from review_seed import DEFAULT_URL, ORG_SLUG, setup_django  # noqa: E402
+
+TARGET_MS = 100.0
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def measure(
+    name: str, url_for: Callable[[int], str], client: object, requests: int, warmup: int
+) -> dict[str, object]:
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(warmup):
+        response = client.get(url_for(n))  # type: ignore[attr-defined]
+        assert response.status_code == 200, (name, response.status_code)
+    times = []
+    queries = []
+    for n in range(requests):
+        url = url_for(warmup + n)
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url)  # type: ignore[attr-defined]
+            elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, (name, url, response.status_code)
+        times.append(elapsed)
+        queries.append(len(captured.captured_queries))
+        reset_queries()
+    return {
+        "name": name,
+        "p50": statistics.median(times),
+        "p95": percentile(times, 95),
+        "max": max(times),
+        "queries": f"{min(queries)}-{max(queries)}"
+        if min(queries) != max(queries)
+        else str(queries[0]),
+        "bytes": len(response.content),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--warmup", type=int, default=10)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    setup_django(url)
+
+    from django.db.models import Count
+    from django.test import Client
+
+    from oneway.accounts.models import User
+    from oneway.core.models import Interview, Invitation
+
+    big = (
+        Interview.objects.filter(organisation__slug=ORG_SLUG)
+        .annotate(n=Count("invitations"))
+        .order_by("-n")
+        .first()
+    )
+    if big is None:
+        sys.exit("Seed the database first: .venv/bin/python bench/review_seed.py")
+    admin = User.objects.get(email="admin@bench-review.test")
+    reviewer = User.objects.get(email="reviewer0@bench-review.test")
+    candidates = list(
+        Invitation.objects.filter(interview=big, status="completed")
+        .order_by("?")
+        .values_list("pk", flat=True)[: args.requests + args.warmup]
+    )
+    base = f"/app/reviews/interviews/{big.pk}/"
+
+    def client_for(user: User) -> Client:
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    admin_client, reviewer_client = client_for(admin), client_for(reviewer)
+    pages = [
+        ("dashboard (reviewer, default sort)", lambda n: base, reviewer_client),
+        (
+            "filtered + sorted (admin: completed, new, by mean rating, page 3)",
+            lambda n: base + "?status=completed&decision=new&sort=-rating&page=3",
+            admin_client,
+        ),
+        (
+            "transcript search (reviewer: 'kubernetes')",
+            lambda n: base + "?q=kubernetes",
+            reviewer_client,
+        ),
+        (
+            "candidate page (admin, 4 answers, all reviews)",
+            lambda n: f"/app/reviews/candidates/{candidates[n % len(candidates)]}/",
+            admin_client,
+        ),
+    ]
+    total = Invitation.objects.filter(interview=big).count()
+    print(
+        f"Interview '{big.title}': {total} candidates; "
+        f"{Invitation.objects.filter(organisation__slug=ORG_SLUG).count()} in the organisation."
+    )
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    results = [
+        measure(name, url_for, client, args.requests, args.warmup)
+        for name, url_for, client in pages
+    ]
+    print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"\n{'page':<66} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'SQL':>5}")
+    for r in results:
+        flag = "" if float(r["p95"]) < TARGET_MS else "  (over target)"  # type: ignore[arg-type]
+        print(
+            f"{r['name']:<66} {r['p50']:7.1f} {r['p95']:7.1f} {r['max']:7.1f} {r['queries']:>5}{flag}"
+        )
+
+
+if __name__ == "__main__":
+    main()
