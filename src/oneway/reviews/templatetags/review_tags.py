@@ -58,3 +58,20 @@ def number(value: Any) -> str:
         return f"{float(value):g}"
     except (TypeError, ValueError):
         return ""
+
+
+@register.inclusion_tag("dashboard/review/_overview.html", takes_context=True)
+def review_summary(context: template.Context) -> dict[str, Any]:
+    """The review overview's counts for the signed-in member, for any staff page:
+    ``{% load review_tags %}{% review_summary %}``."""
+    from oneway.core.models import InvitationStatus
+    from oneway.reviews.access import viewer_from
+    from oneway.reviews.selectors import overview
+
+    request = context.get("request")
+    if request is None or getattr(request, "membership", None) is None:
+        return {"review_overview": None}
+    return {
+        "review_overview": overview(viewer_from(request)),
+        "statuses": InvitationStatus.choices,
+    }
