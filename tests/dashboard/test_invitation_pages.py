@@ -222,3 +222,25 @@ def test_apply_is_rate_limited(interview: Interview) -> None:
         Client().post(url, {"name": "Y", "email": "y@example.com"}, REMOTE_ADDR=f"10.1.1.{n}")
     assert Invitation.objects.filter(email="y@example.com").count() == 1
     assert AuditEntry.objects.filter(action="invitation.apply_repeated").count() == 2
+
+
+def test_a_passed_fixed_deadline_is_explained_and_can_be_overridden(
+    admin_client: Client, org: Organisation
+) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    interview = make_interview(
+        org, deadline_mode="fixed", deadline_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    page = admin_client.get(reverse("dashboard:interview_detail", args=[interview.pk]))
+    assert b"fixed deadline has passed" in page.content
+    assert b"Invite a candidate" in page.content
+    url = reverse("dashboard:invitation_create", args=[interview.pk])
+    response = admin_client.post(url, {"name": "Ada", "email": "ada@example.com"})
+    assert response.status_code == 400 and b"fixed deadline has passed" in response.content
+    response = admin_client.post(
+        url, {"name": "Ada", "email": "ada@example.com", "deadline": "2099-01-01T12:00"}
+    )
+    assert response.status_code == 302

@@ -31,6 +31,7 @@ from oneway.core.deadlines import deadline_for
 from oneway.core.emails import send_templated_email
 from oneway.core.format_card import recorded_format_card
 from oneway.core.models import (
+    DeadlineMode,
     Interview,
     Invitation,
     InvitationLink,
@@ -87,13 +88,26 @@ def invitation_is_open(invitation: Invitation, *, now: datetime.datetime | None 
     return now <= invitation.deadline + grace
 
 
-def interview_invite_problems(interview: Interview) -> list[str]:
-    """Why nobody can be invited to ``interview`` yet (empty when they can)."""
+def interview_invite_problems(interview: Interview, *, with_deadline: bool = False) -> list[str]:
+    """Why nobody can be invited to ``interview`` yet (empty when they can).
+
+    ``with_deadline``: the invitation brings its own deadline, so a fixed deadline of the
+    interview that has passed does not matter.
+    """
     problems = []
     if interview.is_archived:
         problems.append(_("This interview is archived. Restore it before inviting anyone."))
     if not interview.questions.exists():
         problems.append(_("Add at least one question before inviting anyone."))
+    if (
+        not with_deadline
+        and interview.deadline_mode == DeadlineMode.FIXED
+        and interview.deadline_at is not None
+        and interview.deadline_at <= dj_timezone.now()
+    ):
+        problems.append(
+            _("The interview's fixed deadline has passed. Change it, or set a deadline.")
+        )
     return problems
 
 
@@ -135,7 +149,7 @@ def invitation_create(
     interview's deadline policy. With ``send`` the invitation email leaves after commit,
     carrying a token of its own.
     """
-    problems = interview_invite_problems(interview)
+    problems = interview_invite_problems(interview, with_deadline=deadline is not None)
     if problems:
         raise ValidationError(problems[0], code="not_ready")
     name = name.strip()

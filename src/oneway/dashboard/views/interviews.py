@@ -138,6 +138,8 @@ def interview_detail(request: HttpRequest, interview_id: int) -> HttpResponse:
             "statuses": InvitationStatus.choices,
             "counts": invitation_status_counts(interview),
             "invite_problems": interview_invite_problems(interview),
+            # A passed fixed deadline still lets staff invite with a deadline of their own.
+            "invite_blocked": bool(interview_invite_problems(interview, with_deadline=True)),
             "can_edit": role_has(membership.role, "interviews.edit"),
             "can_invite": role_has(membership.role, "invitations.manage"),
             "can_audit": role_has(membership.role, "audit.view"),
