@@ -77,3 +77,38 @@ def test_a_candidate_records_the_whole_interview_and_nothing_is_lost(
     assert {"video", "audio"} <= joined.kinds
     assert abs(joined.seconds - recorded) <= 0.1 * recorded, (joined.seconds, recorded)
     assert abs(joined.seconds - wall) <= 0.1 * wall, (joined.seconds, wall)
+
+
+def test_audio_and_written_answers_work_the_same_way(
+    page, make_candidate, candidate_browser, media_tools, tmp_path: Path
+) -> None:
+    link = make_candidate(
+        questions=[
+            {"answer_type": "audio", "thinking_seconds": 3, "max_answer_seconds": 20},
+            {"answer_type": "text", "max_characters": 200},
+        ],
+        practice_enabled=False,
+    )
+    candidate = candidate_browser(record_chunks=True)
+    candidate.open(link)
+    candidate.consent()
+    candidate.device_check(skip=True)
+    candidate.reveal()
+    assert page.locator("#level").is_visible()  # a level meter instead of a camera preview
+    take_id = candidate.record(2.5)
+    candidate.send_answer()
+    candidate.reveal()
+    page.get_by_label("Your answer").fill("I would start by listening to the team.")
+    assert "characters left" in page.locator("#char-count").inner_text()
+    page.get_by_role("button", name="Send this answer").click()
+    candidate.send_interview()
+
+    take = Take.objects.select_related("media").get(pk=take_id)
+    assert take.media is not None and take.media.kind == "audio"
+    path = tmp_path / "audio"
+    with default_storage.open(take_storage_name(take), "rb") as handle:
+        path.write_bytes(handle.read())
+    assert path.read_bytes() == candidate.chunks.take_bytes(take_id)
+    assert media_tools.probe(path).kinds == {"audio"}
+    written = Answer.objects.get(question=link.questions[1])
+    assert written.text == "I would start by listening to the team."

@@ -1,0 +1,30 @@
+"""Periodic jobs of the candidate flow."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from oneway.candidate.services import answers_submit_last_takes
+from oneway.core.models import Answer, Invitation, InvitationStatus
+from oneway.core.models.answers import TakeState
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def submit_last_takes_of_closed_interviews() -> int:
+    """When an interview closes, an answer recorded but never sent counts with its last
+    saved take ("or the last one counts"). Idempotent: sent answers are left alone."""
+    invitation_ids = (
+        Answer.objects.filter(
+            is_practice=False,
+            submitted_at__isnull=True,
+            takes__state=TakeState.UPLOADED,
+            invitation__status__in=(InvitationStatus.EXPIRED, InvitationStatus.COMPLETED),
+        )
+        .values_list("invitation_id", flat=True)
+        .distinct()
+    )
+    sent = 0
+    for invitation in Invitation.objects.filter(pk__in=list(invitation_ids)).select_related(
+        "organisation"
+    ):
+        sent += answers_submit_last_takes(invitation=invitation)
+    return sent
