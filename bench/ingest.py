@@ -425,72 +425,44 @@ async def run_level(
 
 # --- Profiling ----------------------------------------------------------------------------
 
+# Where a sampled request thread is, from the inside out: the first match names it.
 CATEGORIES = [
-    ("fsync (file data)", re.compile(r"^fsync \(.*fsio\.py")),
-    ("copy into the upload file", re.compile(r"copy_into \(|copy_file_range")),
-    ("receiving the body (read + scratch write)", re.compile(r"^receive_body \(")),
+    ("fsync of the chunk", re.compile(r";flush \(")),
+    ("copying the chunk into the upload file", re.compile(r";copy_into \(")),
+    ("receiving the body (read + scratch file)", re.compile(r";receive_body \(")),
     (
-        "DB: lock row (SELECT FOR UPDATE)",
-        re.compile(r"^upload_append \(.*services\.py:\d+\).*;get \("),
+        "DB: BEGIN + row lock (SELECT ... FOR UPDATE)",
+        re.compile(r"upload_append \(.*;fetch_upload \("),
     ),
-    ("DB: commit", re.compile(r"__exit__ \(django/db/transaction\.py|commit \(")),
-    ("DB: other queries", re.compile(r"django/db/backends|psycopg")),
-    ("audit + creation", re.compile(r"^upload_create \(")),
-    ("completion", re.compile(r"^_complete \(")),
+    ("DB: UPDATE of the offset", re.compile(r";save_upload_fields \(")),
+    ("DB: COMMIT (WAL flush)", re.compile(r"upload_append \(.*(transaction\.py|;commit \()")),
+    ("DB: early read (refuse before the body)", re.compile(r";_get_upload \(")),
+    ("creating uploads", re.compile(r";upload_create \(")),
+    ("completing answers", re.compile(r";_complete \(")),
 ]
+OTHER = "Django + granian request handling, policy, response"
 
 
 def profile(pid: int, seconds: int, idle: bool, out: Path) -> dict[str, Any]:
-    """Sample one worker with py-spy; classify samples by where they are."""
-    command = [
-        str(Path(sys.executable).parent / "py-spy"),
-        "record",
-        "--pid",
-        str(pid),
-        "--duration",
-        str(seconds),
-        "--rate",
-        "50",
-        "--format",
-        "raw",
-        "--nonblocking",
-        "--output",
-        str(out),
-    ]
-    if idle:
-        command.append("--idle")
+    """Sample one worker with py-spy; classify the samples of request threads."""
+    command = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid)]
+    command += ["--duration", str(seconds), "--rate", "50", "--format", "raw"]
+    command += ["--nonblocking", "--output", str(out)] + (["--idle"] if idle else [])
     subprocess.run(command, check=True, capture_output=True)
     categories: collections.Counter[str] = collections.Counter()
     leaves: collections.Counter[str] = collections.Counter()
-    total = 0
     for line in out.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
-            continue
-        count = int(count_text)
-        frames = stack.split(";")
-        if not any("oneway/" in f or "django/" in f for f in frames):
-            continue  # idle threads waiting for work
-        total += count
-        leaves[_short(frames[-1])] += count
-        tail = ""
-        label = "Django request handling, middleware, other"
-        # From the innermost frame outwards: the first category that matches wins.
-        for frame in reversed(frames):
-            tail = frame if not tail else frame + ";" + tail
-            match = next((name for name, rx in CATEGORIES if rx.search(tail)), None)
-            if match:
-                label = match
-                break
-        categories[label] += count
+        stack, _, count = line.rpartition(" ")
+        if "oneway/" not in stack or not count.isdigit():
+            continue  # threads waiting for a request
+        label = next((name for name, rx in CATEGORIES if rx.search(stack)), OTHER)
+        categories[label] += int(count)
+        leaves[_short(stack.split(";")[-1])] += int(count)
+    total = sum(categories.values()) or 1
     return {
-        "samples": total,
-        "categories": {k: round(100 * v / total, 1) for k, v in categories.most_common()}
-        if total
-        else {},
-        "top_frames": [(k, round(100 * v / total, 1)) for k, v in leaves.most_common(12)]
-        if total
-        else [],
+        "samples": sum(categories.values()),
+        "categories": {k: round(100 * v / total, 1) for k, v in categories.most_common()},
+        "top_frames": [(k, round(100 * v / total, 1)) for k, v in leaves.most_common(10)],
     }
 
 

@@ -18,6 +18,11 @@ class DataLost(Exception):
     machine's UPLOAD_TEMP_DIR, or a disk that lied about fsync)."""
 
 
+def flush(fd: int) -> None:
+    """Wait until the file's data is on disk (a function of its own for the profiler)."""
+    os.fsync(fd)
+
+
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -76,7 +81,7 @@ def copy_into(source: IO[bytes], count: int, target_fd: int, target_offset: int)
                 copied += os.pwrite(target_fd, block, target_offset + copied)
         if copied != count:
             raise OSError(errno.EIO, f"short copy: {copied} of {count} bytes")
-        os.fsync(target_fd)
+        flush(target_fd)
     except OSError as exc:
         if exc.errno in DISK_FULL_ERRNOS:
             raise StorageFull(str(exc)) from exc

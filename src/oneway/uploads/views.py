@@ -205,6 +205,10 @@ def _handle(request: HttpRequest, handler: object, *args: object) -> HttpRespons
     except DataLost:
         logger.error("in-progress upload data missing", exc_info=True)
         response = _problem(500, _("This upload's data was lost on the server."))
+    except OSError:
+        # Nothing was committed: the client retries (tus clients do on 5xx).
+        logger.exception("upload I/O error")
+        response = _problem(500, _("The server could not store the data. Try again."))
     if _method_or_none(request) == "HEAD":
         response.content = b""
     return _finish(request, response)
