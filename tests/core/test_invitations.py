@@ -318,3 +318,17 @@ def test_extend_refuses_a_past_deadline(interview: Interview, owner: User) -> No
             actor=owner,
         )
     assert "deadline" in exc.value.error_dict
+
+
+def test_a_concurrent_duplicate_is_refused_by_the_database(
+    interview: Interview, owner: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oneway.core.services import invitations
+
+    invitation_create(interview=interview, name="A", email="a@x.test", actor=owner, send=False)
+    # As if the other request's insert landed between our check and our insert.
+    monkeypatch.setattr(invitations, "existing_invitation", lambda *args: None)
+    with pytest.raises(ValidationError) as exc:
+        invitation_create(interview=interview, name="A", email="a@x.test", actor=owner)
+    assert "already invited" in str(exc.value.error_dict["email"])
+    assert Invitation.objects.count() == 1

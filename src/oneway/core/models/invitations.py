@@ -57,6 +57,14 @@ class Invitation(models.Model):
             models.Index(fields=["organisation", "deadline"]),
             models.Index(fields=["interview", "email"]),
         ]
+        constraints = [
+            # One live invitation per address and interview (a revoked one may be redone).
+            models.UniqueConstraint(
+                fields=["interview", "email"],
+                condition=~models.Q(status="revoked"),
+                name="invitation_once_per_email",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

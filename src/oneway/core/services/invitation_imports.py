@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
@@ -229,6 +229,22 @@ def invitation_import_confirm(
     problems = interview_invite_problems(interview)
     if problems:
         raise ValidationError(problems[0], code="not_ready")
+    try:
+        return _confirm(invitation_import, interview=interview, actor=actor, request=request)
+    except IntegrityError as exc:  # someone invited one of these addresses meanwhile
+        raise ValidationError(
+            _("Some of these candidates were invited meanwhile. Confirm again to skip them."),
+            code="race",
+        ) from exc
+
+
+def _confirm(
+    invitation_import: InvitationImport,
+    *,
+    interview: Interview,
+    actor: Any,
+    request: HttpRequest | None,
+) -> list[Invitation]:
     now = dj_timezone.now()
     with transaction.atomic():
         locked = InvitationImport.objects.select_for_update().get(pk=invitation_import.pk)

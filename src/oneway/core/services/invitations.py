@@ -180,32 +180,65 @@ def invitation_create(
             )
 
     token, token_hash = new_token()
-    with transaction.atomic():
-        invitation = Invitation.objects.create(
-            organisation=interview.organisation,
-            interview=interview,
-            name=name,
-            email=email,
-            timezone=timezone,
-            deadline=deadline,
-            token_hash=token_hash,
-            invited_at=now,
-            source=source,
-        )
-        InvitationLink.objects.create(
-            invitation=invitation, token_hash=token_hash, purpose="created"
-        )
-        _log(
-            "invitation.created",
-            invitation,
-            actor=actor,
-            actor_label="" if actor is not None else f"apply:{email}",
-            request=request,
-            data={"email": email, "deadline": deadline.isoformat(), "source": source},
-        )
-        if send:
-            _queue_email(invitation, "invite")
+    try:
+        with transaction.atomic():
+            invitation = _invitation_insert(
+                interview=interview,
+                name=name,
+                email=email,
+                timezone=timezone,
+                deadline=deadline,
+                token_hash=token_hash,
+                now=now,
+                source=source,
+                actor=actor,
+                request=request,
+                send=send,
+            )
+    except IntegrityError as exc:  # invited by someone else a moment ago
+        raise ValidationError(
+            {"email": [_("%(email)s is already invited to this interview.") % {"email": email}]}
+        ) from exc
     return invitation, token
+
+
+def _invitation_insert(
+    *,
+    interview: Interview,
+    name: str,
+    email: str,
+    timezone: str,
+    deadline: datetime.datetime,
+    token_hash: str,
+    now: datetime.datetime,
+    source: str,
+    actor: Any,
+    request: HttpRequest | None,
+    send: bool,
+) -> Invitation:
+    invitation = Invitation.objects.create(
+        organisation=interview.organisation,
+        interview=interview,
+        name=name,
+        email=email,
+        timezone=timezone,
+        deadline=deadline,
+        token_hash=token_hash,
+        invited_at=now,
+        source=source,
+    )
+    InvitationLink.objects.create(invitation=invitation, token_hash=token_hash, purpose="created")
+    _log(
+        "invitation.created",
+        invitation,
+        actor=actor,
+        actor_label="" if actor is not None else f"apply:{email}",
+        request=request,
+        data={"email": email, "deadline": deadline.isoformat(), "source": source},
+    )
+    if send:
+        _queue_email(invitation, "invite")
+    return invitation
 
 
 def _queue_email(invitation: Invitation, purpose: str) -> None:
