@@ -159,6 +159,8 @@ RARE = ["kubernetes", "accessibility", "negotiation", "forecasting", "onboarding
 def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oneway.settings")
+    # Measure as a server runs: no SQL logging, no template debug information.
+    os.environ.setdefault("ONEWAY_DEBUG", "false")
     os.environ.setdefault("ONEWAY_DATA_DIR", str(ROOT / "var" / "bench-review"))
     sys.path.insert(0, str(ROOT / "src"))
     import django

@@ -269,34 +269,34 @@ def overview(viewer: Viewer, *, include_archived: bool = False) -> Overview:
         interviews_qs = interviews_qs.filter(archived_at__isnull=True)
     interviews = list(interviews_qs.order_by("-created_at"))
     invitations = Invitation.objects.filter(organisation=viewer.org, interview__in=interviews_qs)
+    completed = Q(status=InvitationStatus.COMPLETED)
+    mine_submitted = Exists(
+        Review.objects.filter(
+            invitation_id=OuterRef("pk"), reviewer=viewer.user, submitted_at__isnull=False
+        )
+    )
+    nobody_yet = Q(review_summary__isnull=True) | Q(review_summary__review_count=0)
+    due_soon = Q(status__in=OPEN_STATUSES, deadline__gte=now, deadline__lt=week)
     by_interview: dict[int, dict[str, int]] = {i.pk: {} for i in interviews}
-    for interview_id, status, n in (
-        invitations.order_by().values_list("interview_id", "status").annotate(n=Count("pk"))
+    mine: dict[int, int] = {}
+    anyone: dict[int, int] = {}
+    due_counts: dict[int, int] = {}
+    # One pass over the organisation's invitations for every count on the page.
+    for interview_id, status, n, n_mine, n_any, n_due in (
+        invitations.order_by()
+        .values_list("interview_id", "status")
+        .annotate(
+            n=Count("pk"),
+            n_mine=Count("pk", filter=completed & ~Q(mine_submitted)),
+            n_any=Count("pk", filter=completed & nobody_yet),
+            n_due=Count("pk", filter=due_soon),
+        )
     ):
         by_interview.setdefault(interview_id, {})[status] = n
-    completed = invitations.filter(status=InvitationStatus.COMPLETED)
-    mine = dict(
-        completed.exclude(
-            Exists(
-                Review.objects.filter(
-                    invitation_id=OuterRef("pk"), reviewer=viewer.user, submitted_at__isnull=False
-                )
-            )
-        )
-        .order_by()
-        .values_list("interview_id")
-        .annotate(n=Count("pk"))
-    )
-    anyone = dict(
-        completed.exclude(
-            Exists(Review.objects.filter(invitation_id=OuterRef("pk"), submitted_at__isnull=False))
-        )
-        .order_by()
-        .values_list("interview_id")
-        .annotate(n=Count("pk"))
-    )
-    due = invitations.filter(status__in=OPEN_STATUSES, deadline__gte=now, deadline__lt=week)
-    due_counts = dict(due.order_by().values_list("interview_id").annotate(n=Count("pk")))
+        mine[interview_id] = mine.get(interview_id, 0) + n_mine
+        anyone[interview_id] = anyone.get(interview_id, 0) + n_any
+        due_counts[interview_id] = due_counts.get(interview_id, 0) + n_due
+    due = invitations.filter(due_soon)
     upcoming = list(due.select_related("interview").order_by("deadline")[:10])
     summaries = [
         InterviewSummary(

@@ -41,7 +41,14 @@ from oneway.reviews.access import (
 from oneway.reviews.captions import webvtt
 from oneway.reviews.decision_emails import EMAIL_STATUSES, fill, templates_for
 from oneway.reviews.media import play_url, signed_url
-from oneway.reviews.models import Comment, Decision, DecisionEvent, DecisionStatus, Review
+from oneway.reviews.models import (
+    Comment,
+    Decision,
+    DecisionEvent,
+    DecisionStatus,
+    Recommendation,
+    Review,
+)
 from oneway.reviews.services import (
     comment_add,
     comment_delete,
@@ -154,6 +161,7 @@ def candidate_page(
         "comment_form": comment_form or CommentForm(),
         "decision_form": decision_form or DecisionForm(),
         "decision_statuses": DecisionStatus.choices,
+        "recommendations": Recommendation.choices,
         "can_decide": viewer.can("decisions.change"),
         "can_email": can_email,
         "email_templates": {
