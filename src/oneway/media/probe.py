@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import asdict, dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -108,12 +107,6 @@ class MediaProbe:
             a = self.audio
             parts.append(f"audio {a.codec} {a.sample_rate} Hz {a.channels} ch, {a.samples} samples")
         return "; ".join(parts)
-
-
-def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
-    if value is None or time_base is None:
-        return None
-    return float(value * time_base)
 
 
 class _ErrorLog:
@@ -222,22 +215,24 @@ def _probe_container(container: Any, path: Path, size: int, *, require_video: bo
         )
     pts_lists: dict[int, list[float]] = {s.index: [] for s in streams}
     covered: dict[int, float] = {s.index: 0.0 for s in streams}
+    time_bases = {s.index: float(s.time_base or 0) for s in streams}
     try:
         for packet in container.demux(streams):
             if packet.size == 0 and packet.pts is None:
                 continue  # the demuxer's end-of-stream marker
-            stream_probe = probes[packet.stream.index]
-            tb = packet.time_base or packet.stream.time_base
+            index = packet.stream_index
+            stream_probe = probes[index]
             pts = packet.pts if packet.pts is not None else packet.dts
-            start = _seconds(pts, tb)
-            if start is None:
+            if pts is None:
                 continue
+            tb = time_bases[index]
+            start = pts * tb
             stream_probe.packets += 1
-            length = _seconds(packet.duration, tb) or 0.0
-            covered[packet.stream.index] += length
+            length = (packet.duration or 0) * tb
+            covered[index] += length
             stream_probe.start = min(stream_probe.start, start)
             stream_probe.end = max(stream_probe.end, start + length)
-            pts_lists[packet.stream.index].append(start)
+            pts_lists[index].append(start)
             if stream_probe.start + MAX_DURATION_SECONDS < stream_probe.end:
                 raise Unprocessable(_("The recording is longer than we accept (4 hours)."))
     except av.FFmpegError as exc:
