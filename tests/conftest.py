@@ -17,7 +17,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct horse battery staple 42"
 
 # A real S3 server (weed mini) for tests marked s3: fixtures s3_server, s3_storage.
-pytest_plugins = ["s3server"]
+pytest_plugins = ["s3server", "playwright_session"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
 from oneway.accounts.models import User
 from oneway.candidate.testing import CandidateLink, create_candidate
@@ -52,6 +52,7 @@ SPEECH = (
 VIDEO_SIZE = (640, 360)
 VIDEO_FPS = 15
 VIDEO_SECONDS = 4
+INSECURE_HOST = "insecure.oneway.test"
 
 
 @dataclass(frozen=True)
@@ -115,15 +116,9 @@ def chromium_args(media: FakeMedia) -> list[str]:
         f"--use-file-for-fake-video-capture={media.video}",
         f"--use-file-for-fake-audio-capture={media.audio}",
         "--autoplay-policy=no-user-gesture-required",
+        # A name that is not localhost, for pages served without HTTPS (insecure context).
+        f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1",
     ]
-
-
-@pytest.fixture(scope="session")
-def playwright_instance() -> Iterator[Playwright]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    with sync_playwright() as p:
-        yield p
 
 
 @pytest.fixture(scope="session")
@@ -164,6 +159,9 @@ def page(browser_context: BrowserContext) -> Page:
 
 
 SERIOUS = ("serious", "critical")
+VENDORED_TUS = (
+    Path(__file__).resolve().parents[2] / "src/oneway/candidate/static/candidate/vendor/tus.min.js"
+)
 
 
 def axe_violations(page: Page, impacts: tuple[str, ...] = SERIOUS) -> list[dict[str, Any]]:
@@ -326,6 +324,8 @@ class CandidateBrowser:
 def candidate_browser(live_server: Any, page: Page) -> Callable[..., CandidateBrowser]:
     """``candidate_browser(record_chunks=False, on=page)``: a driver on the live server;
     with ``record_chunks`` it keeps every chunk the recorder stored (``.chunks``)."""
+    if not VENDORED_TUS.exists():
+        pytest.fail("tus-js-client is not vendored into the static files: run `make js`.")
 
     def make(*, record_chunks: bool = False, on: Page | None = None) -> CandidateBrowser:
         return CandidateBrowser(on or page, live_server.url, record_chunks=record_chunks)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect
 
 from oneway.accounts.models import User
 from oneway.live.models import LiveInterview, LiveStatus, SlotOffer
@@ -31,13 +31,12 @@ ARGS = [
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=os.environ.get("ONEWAY_CHROMIUM", "/usr/bin/chromium"), args=ARGS
-        )
-        yield browser
-        browser.close()
+def chromium(playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(
+        executable_path=os.environ.get("ONEWAY_CHROMIUM", "/usr/bin/chromium"), args=ARGS
+    )
+    yield browser
+    browser.close()
 
 
 def assert_accessible(page: Page) -> None:
