@@ -222,6 +222,13 @@ class _CopyNotPossible(Exception):
     pass
 
 
+def _ticks(seconds: float, stream: Any) -> int:
+    """``seconds`` in the stream's time base (0 without a stream)."""
+    if stream is None or not stream.time_base:
+        return 0
+    return round(seconds / stream.time_base)
+
+
 def _open_output(target: Path, plan: Plan) -> Any:
     return av.open(str(target), "w", format=plan.container, options={"movflags": "+faststart"})
 
@@ -310,11 +317,11 @@ def _remux(source: Path, target: Path, probe: MediaProbe, plan: Plan, tick: Prog
         last_dts: int | None = None
         streams = [s for s in (in_video, in_audio) if s is not None]
         # Plain floats and ints in this loop: it runs once per packet.
-        video_tb = float(in_video.time_base)
+        video_tb = float(in_video.time_base or COPY_TIME_BASE)
         rate = float(fps)
         ticks = float(frame_ticks)
         frame_duration = round(frame_ticks)
-        audio_shift = round(origin / in_audio.time_base) if in_audio is not None else 0
+        audio_shift = _ticks(origin, in_audio)
         for packet in inp.demux(streams):
             tick()
             if packet.size == 0:
@@ -376,7 +383,7 @@ def _transcode(
         elif in_audio is not None:
             audio = _AudioConverter(out, in_audio, origin)
         streams = [s for s in (in_video, in_audio) if s is not None]
-        audio_shift = round(origin / in_audio.time_base) if in_audio is not None else 0
+        audio_shift = _ticks(origin, in_audio)
         try:
             for packet in inp.demux(streams):
                 tick()
