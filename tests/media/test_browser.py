@@ -103,19 +103,16 @@ def fake_devices(tmp_path_factory: pytest.TempPathFactory, speech: Path) -> tupl
 
 
 @pytest.fixture(scope="module")
-def browser(fake_devices: tuple[Path, Path]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
+def browser(fake_devices: tuple[Path, Path], playwright_instance: Any) -> Iterator[Any]:
     camera, microphone = fake_devices
     args = [
         *CHROMIUM_ARGS,
         f"--use-file-for-fake-video-capture={camera}",
         f"--use-file-for-fake-audio-capture={microphone}",
     ]
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        yield chromium
-        chromium.close()
+    chromium = playwright_instance.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture
