@@ -217,3 +217,15 @@ def test_row_shows_progress_deadline_and_decision(
     assert "1/3" in content
     assert "left" in content
     assert "On hold" in content
+
+
+def test_hourly_job_rebuilds_missing_or_stale_search_documents(
+    admin_client: Client, interview: Interview, make_candidate: Callable[..., Invitation]
+) -> None:
+    from oneway.reviews.tasks import refresh_stale_search_documents, stale_search_document_ids
+
+    person = make_candidate(interview, name="Lin", transcript="observability dashboards")
+    assert stale_search_document_ids() == [person.pk]
+    refresh_stale_search_documents.call_local()
+    assert stale_search_document_ids() == []
+    assert names(admin_client.get(url(interview, q="observability"))) == ["Lin"]

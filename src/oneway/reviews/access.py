@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from oneway.accounts.models import User
 from oneway.accounts.roles import role_has
 from oneway.core.models import Answer, Interview, Invitation, Organisation
-from oneway.reviews.models import Review, ReviewerAssignment
+from oneway.reviews.models import ReviewerAssignment
 
 
 @dataclass(frozen=True)
@@ -96,12 +96,6 @@ def answer_for(viewer: Viewer, answer_id: int) -> Answer:
     if answer is None:
         raise Http404(_("No such answer."))
     return answer
-
-
-def has_submitted_review(user: User, invitation: Invitation) -> bool:
-    return Review.objects.filter(
-        invitation=invitation, reviewer=user, submitted_at__isnull=False
-    ).exists()
 
 
 def candidate_alias(invitation_id: int) -> str:

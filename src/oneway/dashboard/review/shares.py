@@ -198,7 +198,7 @@ def share_rate(request: HttpRequest, token: str, invitation_id: int) -> HttpResp
 
         return redirect(back + "?" + urlencode({"error": " ".join(error.messages)}))
     if wants_json(request):
-        return JsonResponse({"ok": True})
+        return JsonResponse({"ok": True, "score": request.POST.get("score")})
     return redirect(back)
 
 
