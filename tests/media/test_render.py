@@ -67,6 +67,16 @@ def test_audio_only_answer_becomes_m4a(samples: dict[str, Path], tmp_path: Path)
     assert moov_before_mdat(outcome.rendition)
 
 
+def test_aac_sound_of_a_video_is_copied_into_m4a(samples: dict[str, Path], tmp_path: Path) -> None:
+    outcome = render_file(samples["h264-aac.mp4"], tmp_path, kind="audio")
+    assert (outcome.plan.video, outcome.plan.audio) == (None, "copy")
+    with av.open(str(samples["h264-aac.mp4"])) as original:
+        source_packets = [bytes(p) for p in original.demux(audio=0) if p.size]
+    with av.open(str(outcome.rendition)) as rendition:
+        assert [bytes(p) for p in rendition.demux(audio=0) if p.size] == source_packets
+    assert stream_facts(outcome.rendition)["video"] is None
+
+
 def test_irregular_h264_timing_is_transcoded_to_constant_rate(tmp_path: Path) -> None:
     # 20 fps on average, frames alternately 70 and 30 ms apart: not copyable.
     times = [i * 0.05 + (0.02 if i % 2 else 0) for i in range(60)]

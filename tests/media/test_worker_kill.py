@@ -133,5 +133,9 @@ def test_killed_worker_leaves_nothing_half_written_and_the_job_is_redone(
     assert item.attempts == 2
     assert sorted(p.name for p in item_folder.iterdir()) == ["poster.jpg", "rendition.mp4"]
     assert list(work_root.iterdir()) == [], "scratch folders cleaned up"
+    # It was the new worker's start-up sweep that found the job, not a later periodic one.
+    assert (
+        "media sweep at worker start-up: {'requeued': 1" in (tmp_path / "worker-1.log").read_text()
+    )
     rendition = probe_file(item_folder / "rendition.mp4")
     assert rendition.duration == pytest.approx(8.0, rel=0.02)

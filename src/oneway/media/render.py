@@ -377,7 +377,7 @@ def _transcode(
             picker = PosterPicker(probe.duration if poster_at is None else poster_at * 2)
         audio: _AudioConverter | None = None
         out_audio = None
-        if in_audio is not None and plan.audio == "copy" and in_video is not None:
+        if in_audio is not None and plan.audio == "copy":
             out_audio = out.add_stream_from_template(in_audio)
             out_audio.codec_context.codec_tag = "mp4a"
         elif in_audio is not None:

@@ -5,12 +5,15 @@ the worker outright is found by the sweeper (every minute, and whenever a worker
 once its lease has expired.
 """
 
+import logging
 from typing import Any
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
 from oneway.media import jobs
+
+logger = logging.getLogger(__name__)
 
 RETRIES = 3
 RETRY_DELAY = 30
@@ -46,6 +49,7 @@ def media_sweep_on_startup() -> None:
     from django.db import close_old_connections
 
     try:
-        jobs.sweep(enqueue_processing, enqueue_transcription)
+        counts = jobs.sweep(enqueue_processing, enqueue_transcription)
+        logger.info("media sweep at worker start-up: %s", counts)
     finally:
         close_old_connections()
