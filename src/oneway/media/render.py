@@ -238,7 +238,8 @@ class _AudioConverter:
     source become silence and overlaps are dropped, so sound never drifts from picture."""
 
     def __init__(self, out: Any, source_stream: Any, origin: float) -> None:
-        layout = "mono" if (source_stream.codec_context.channels or 1) == 1 else "stereo"
+        channels = source_stream.codec_context.layout.nb_channels or 1
+        layout = "mono" if channels == 1 else "stereo"
         self.stream = out.add_stream("aac", rate=AUDIO_RATE)
         self.stream.layout = layout
         self.stream.bit_rate = 96_000 if layout == "mono" else 128_000
@@ -269,7 +270,11 @@ class _AudioConverter:
         assert self.next_time is not None
         gap = start - self.next_time
         if gap > 0.04:
-            yield from self._encode_all(self.resampler.resample(self._silence(gap, frame)))
+            # In pieces of at most a second: a bogus timestamp must not allocate hours.
+            while gap > 1e-3:
+                piece = min(gap, 1.0)
+                yield from self._encode_all(self.resampler.resample(self._silence(piece, frame)))
+                gap -= piece
         elif gap < -0.04:
             return  # overlapping audio: already covered
         self.next_time = start + frame.samples / frame.sample_rate
