@@ -6,6 +6,7 @@ from pathlib import Path
 
 import av
 import pytest
+from av.audio.frame import AudioFrame
 
 from media.conftest import frame_rate, stream_facts
 from media.mediagen import make_media
@@ -75,6 +76,30 @@ def test_aac_sound_of_a_video_is_copied_into_m4a(samples: dict[str, Path], tmp_p
     with av.open(str(outcome.rendition)) as rendition:
         assert [bytes(p) for p in rendition.demux(audio=0) if p.size] == source_packets
     assert stream_facts(outcome.rendition)["video"] is None
+
+
+def test_gap_in_the_sound_becomes_silence_and_keeps_sync(tmp_path: Path) -> None:
+    """A recorder that dropped 3 s of stereo sound: the rendition still lasts 6 s."""
+    source = tmp_path / "gap.webm"
+    with av.open(str(source), "w", format="webm") as out:
+        stream = out.add_stream("libopus", rate=48000)
+        stream.layout = "stereo"
+        pts = 0
+        for index in range(150):
+            if index == 75:
+                pts += 3 * 48000
+            frame = AudioFrame(format="s16", layout="stereo", samples=960)
+            for plane in frame.planes:
+                plane.update(bytes([index % 200]) * plane.buffer_size)
+            frame.sample_rate, frame.pts, frame.time_base = 48000, pts, Fraction(1, 48000)
+            pts += 960
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    outcome = render_file(source, tmp_path, kind="audio")
+    assert outcome.probe.duration == pytest.approx(6.0, abs=0.05)
+    assert outcome.rendition_probe.duration == pytest.approx(6.0, abs=0.05)
+    assert outcome.rendition_probe.audio is not None
+    assert outcome.rendition_probe.audio.channels == 2
 
 
 def test_irregular_h264_timing_is_transcoded_to_constant_rate(tmp_path: Path) -> None:
