@@ -171,3 +171,20 @@ def test_admin_creates_and_revokes_from_the_page(
     assert Client().get(reverse("dashboard:review_share", args=[token])).status_code == 410
     bad = admin_client.post(url, {"label": "", "expires_on": "2000-01-01", "invitations": []})
     assert bad.status_code == 400
+
+
+def test_dashboard_offers_to_share_the_page_and_preselects(
+    candidate: Invitation, admin_client: Client
+) -> None:
+    dashboard = admin_client.get(
+        reverse("dashboard:review_dashboard", args=[candidate.interview_id]),
+        {"status": "completed"},
+    )
+    link = f"?candidate={candidate.pk}&amp;".encode()
+    assert link in dashboard.content
+    form = admin_client.get(
+        reverse("dashboard:review_share_links", args=[candidate.interview_id]),
+        {"candidate": candidate.pk},
+    )
+    assert f'value="{candidate.pk}"'.encode() in form.content
+    assert b"checked" in form.content
