@@ -38,6 +38,9 @@ DEVICE_CHECK_MAX_SECONDS = 15
 # The time factors a candidate may choose when the interview allows accommodations.
 TIME_FACTORS = [Decimal("1"), Decimal("1.25"), Decimal("1.5"), Decimal("2")]
 
+# How long the browser waits for the camera permission prompt before explaining it.
+PERMISSION_TIMEOUT_SECONDS = 20
+
 # A browser tab that holds the interview and has not been heard of for this long may be
 # replaced by another tab without asking.
 TAB_STALE_SECONDS = 25

@@ -102,6 +102,7 @@ def _page(
         "takesBase": reverse("candidate:take_detail", args=[0]).rsplit("0/", 1)[0],
         "uploadEndpoint": reverse("uploads:collection"),
         "recorder": rules.RECORDER,
+        "permissionTimeoutMs": rules.PERMISSION_TIMEOUT_SECONDS * 1000,
     }
     context = {
         "invitation": invitation,

@@ -116,6 +116,7 @@ def device_check(request: HttpRequest, invitation: Invitation) -> HttpResponseBa
         "clipSeconds": rules.DEVICE_CHECK_CLIP_SECONDS,
         "audioOnly": audio_only,
         "recorder": rules.RECORDER,
+        "permissionTimeoutMs": rules.PERMISSION_TIMEOUT_SECONDS * 1000,
     }
     return render(
         request,

@@ -75,7 +75,7 @@ async function turnOn() {
   ui.levelStatus.textContent = strings.cameraStarting;
   const preference = devicePreference.get();
   try {
-    stream = await openStream({ kind, videoDeviceId: preference.video, audioDeviceId: preference.audio, width: config.recorder.width, height: config.recorder.height });
+    stream = await openStream({ kind, videoDeviceId: preference.video, audioDeviceId: preference.audio, width: config.recorder.width, height: config.recorder.height, timeoutMs: config.permissionTimeoutMs });
   } catch (error) {
     ui.turnOn.disabled = false;
     ui.levelStatus.textContent = "";

@@ -87,6 +87,7 @@ async function startCamera() {
     audioDeviceId: preference.audio,
     width: config.recorder.width,
     height: config.recorder.height,
+    timeoutMs: config.permissionTimeoutMs,
   });
   state.stream = stream;
   if (config.answerType === "video") {
