@@ -348,7 +348,9 @@ def presets(work: Path, names: list[str]) -> list[dict[str, Any]]:
         rendition = work / "out" / f"preset-{preset}" / "rendition.mp4"
         psnr = subprocess.run(
             ["ffmpeg", "-hide_banner", "-nostdin", "-i", str(rendition), "-i", str(inputs["vp8"]),
-             "-lavfi", "[0:v][1:v]psnr", "-f", "null", "-"],
+             # Pair frames by number: the two files use different time bases.
+             "-lavfi", "[0:v]settb=1/30,setpts=N[a];[1:v]settb=1/30,setpts=N[b];[a][b]psnr",
+             "-f", "null", "-"],
             capture_output=True, text=True, check=True,
         ).stderr  # fmt: skip
         average = re.search(r"average:([\d.]+|inf)", psnr)
@@ -357,6 +359,8 @@ def presets(work: Path, names: list[str]) -> list[dict[str, Any]]:
                 "preset": preset,
                 "seconds": round(run["seconds"], 2),
                 "x_realtime": round(SECONDS / run["seconds"], 2),
+                # CPU seconds barely depend on what else runs on the machine.
+                "cpu_s": round(run["cpu"], 2),
                 "size_mb": round(rendition.stat().st_size / 1e6, 2),
                 "psnr_db": float(average.group(1)) if average else None,
                 "peak_mb": round(run["maxrss_mb"], 1),
