@@ -267,6 +267,13 @@ class LevelResult:
             "error_kinds": dict(self.errors),
             "answers_completed": self.completed,
             "server_cpu_percent": round(self.server_cpu * 100, 1),
+            "cpu_ms_per_patch": {
+                "server": round(1000 * self.server_cpu * self.duration / max(self.acks, 1), 2),
+                "postgres": round(1000 * self.postgres_cpu * self.duration / max(self.acks, 1), 2),
+                "generator": round(
+                    1000 * self.generator_cpu * self.duration / max(self.acks, 1), 2
+                ),
+            },
             "server_rss_max_mb": round(self.server_rss_max / 1e6, 1),
             "postgres_cpu_percent": round(self.postgres_cpu * 100, 1),
             "generator_cpu_percent": round(self.generator_cpu * 100, 1),
@@ -398,20 +405,27 @@ async def run_level(
         # The measured window.
         result.load_before = load_average()
         pids = server.pids()
-        backends = postgres_backends(*pg)
         server_cpu = cpu_seconds(pids)
-        pg_cpu = cpu_seconds(backends)
+        # PostgreSQL backends come and go (Django recycles connections): follow each one,
+        # counting a newcomer from zero and a leaver up to its last sample.
+        pg_first = {pid: cpu_seconds([pid]) for pid in postgres_backends(*pg)}
+        pg_last = dict(pg_first)
         own = resource.getrusage(resource.RUSAGE_SELF)
         began = time.monotonic()
         measuring[0] = True
         while loop.time() < end:
             result.server_rss_max = max(result.server_rss_max, rss_bytes(pids))
+            for pid in postgres_backends(*pg):
+                pg_last[pid] = max(pg_last.get(pid, 0.0), cpu_seconds([pid]))
             await asyncio.sleep(1)
         measuring[0] = False
         elapsed = time.monotonic() - began
         result.duration = elapsed
         result.server_cpu = (cpu_seconds(pids) - server_cpu) / elapsed
-        result.postgres_cpu = (cpu_seconds(backends) - pg_cpu) / elapsed
+        for pid in postgres_backends(*pg):
+            pg_last[pid] = max(pg_last.get(pid, 0.0), cpu_seconds([pid]))
+        pg_used = sum(last - pg_first.get(pid, 0.0) for pid, last in pg_last.items())
+        result.postgres_cpu = pg_used / elapsed
         after = resource.getrusage(resource.RUSAGE_SELF)
         result.generator_cpu = (
             after.ru_utime - own.ru_utime + after.ru_stime - own.ru_stime
@@ -443,11 +457,12 @@ CATEGORIES = [
 OTHER = "Django + granian request handling, policy, response"
 
 
-def profile(pid: int, seconds: int, idle: bool, out: Path) -> dict[str, Any]:
-    """Sample one worker with py-spy; classify the samples of request threads."""
+def profile(pid: int, seconds: int, out: Path) -> dict[str, Any]:
+    """Sample one worker's threads with py-spy, waiting ones included (--idle): where the
+    time of a request goes. Classify the samples of request threads."""
     command = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid)]
-    command += ["--duration", str(seconds), "--rate", "50", "--format", "raw"]
-    command += ["--nonblocking", "--output", str(out)] + (["--idle"] if idle else [])
+    command += ["--duration", str(seconds), "--rate", "50", "--format", "raw", "--idle"]
+    command += ["--nonblocking", "--output", str(out)]
     subprocess.run(command, check=True, capture_output=True)
     categories: collections.Counter[str] = collections.Counter()
     leaves: collections.Counter[str] = collections.Counter()
@@ -530,6 +545,12 @@ def main() -> None:
                 f"{s['generator_cpu_percent']:>7}% {s['load_before']:>9} / {s['load_after']}",
                 flush=True,
             )
+            per = s["cpu_ms_per_patch"]
+            print(
+                f"       CPU per acknowledged PATCH: server {per['server']} ms, PostgreSQL "
+                f"{per['postgres']} ms, load generator {per['generator']} ms; "
+                f"{s['answers_completed']} answers completed"
+            )
             if s["error_kinds"]:
                 print(f"       errors: {s['error_kinds']}")
             # Free the disk between levels (several GB at the higher levels).
@@ -538,6 +559,8 @@ def main() -> None:
         if not args.no_profile:
             profiles = asyncio.run(profile_under_load(server, args, pg, workdir))
             for mode, data in profiles.items():
+                if mode == "level":
+                    continue
                 print(f"\nprofile of one worker at {args.profile_level} candidates, {mode}:")
                 for name, share in data["categories"].items():
                     print(f"  {share:5.1f}%  {name}")
@@ -566,18 +589,15 @@ async def profile_under_load(
     await asyncio.sleep(8)
     worker = server.worker_pids()[0]
     loop = asyncio.get_running_loop()
-    wall = await loop.run_in_executor(
-        None, profile, worker, seconds, True, workdir / "profile-wall.txt"
-    )
-    cpu = await loop.run_in_executor(
-        None, profile, worker, seconds, False, workdir / "profile-cpu.txt"
-    )
-    await level
+    wall = await loop.run_in_executor(None, profile, worker, seconds, workdir / "profile.txt")
+    result = await level
     if args.keep_profiles:
         args.keep_profiles.mkdir(parents=True, exist_ok=True)
-        for name in ("profile-wall.txt", "profile-cpu.txt"):
-            shutil.copy(workdir / name, args.keep_profiles / name)
-    return {"wall time of request threads (--idle)": wall, "on-CPU samples (threads not idle)": cpu}
+        shutil.copy(workdir / "profile.txt", args.keep_profiles / "profile.txt")
+    return {
+        "where request threads spend their time (py-spy --idle)": wall,
+        "level": result.summary(),
+    }
 
 
 if __name__ == "__main__":
