@@ -27,7 +27,16 @@ def make_app() -> Any:
     from tus_test_policy import register
 
     register()
-    return application
+
+    def with_worker_pid(environ: dict[str, Any], start_response: Any) -> Any:
+        """Tell the tests which worker process answered."""
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(status, [*headers, ("X-Test-Worker", str(os.getpid()))], exc_info)
+
+        return application(environ, start)
+
+    return with_worker_pid
 
 
 def free_port() -> int:
