@@ -259,7 +259,7 @@ def take_upload_completed(*, take_id: int, upload: Any) -> Take | None:
     """
     with transaction.atomic():
         take = (
-            Take.objects.select_for_update()
+            Take.objects.select_for_update(of=("self",))
             .select_related(
                 "answer__invitation__organisation",
                 "answer__invitation__interview",
@@ -276,8 +276,11 @@ def take_upload_completed(*, take_id: int, upload: Any) -> Take | None:
         take.size = upload.length
         take.state = TakeState.UPLOADED
         take.stopped_at = take.stopped_at or timezone.now()
-        sniffed = upload.metadata.get("sniffed_type") or upload.metadata.get("filetype", "")
-        take.mime_type = take.mime_type or sniffed[:100]
+        container = upload.metadata.get("sniffed_type", "")
+        declared = upload.metadata.get("filetype", "")
+        if not declared.startswith(("video/", "audio/")):
+            declared = f"video/{container}" if container else ""
+        take.mime_type = (take.mime_type or declared)[:100]
         if not answer.is_practice:
             from oneway.media.services import media_item_create  # contract C
 
