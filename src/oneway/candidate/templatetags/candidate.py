@@ -4,6 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import json_script
 from django.utils.safestring import SafeString
+from django.utils.translation import ngettext
 
 from oneway.candidate.jsstrings import js_strings
 
@@ -32,3 +33,16 @@ def clock(seconds: int | float | None) -> str:
     """``125`` -> ``2:05``."""
     total = int(seconds or 0)
     return f"{total // 60}:{total % 60:02d}"
+
+
+@register.filter
+def duration(seconds: int | float | None) -> str:
+    """``90`` -> ``1 minute 30 seconds``; ``120`` -> ``2 minutes``; ``20`` -> ``20 seconds``."""
+    total = int(seconds or 0)
+    minutes, rest = divmod(total, 60)
+    parts = []
+    if minutes:
+        parts.append(ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes})
+    if rest or not minutes:
+        parts.append(ngettext("%(n)d second", "%(n)d seconds", rest) % {"n": rest})
+    return " ".join(parts)
