@@ -113,4 +113,6 @@ def js_strings() -> dict[str, str]:
         "questionLabel": _("Question %(n)s"),
         "practiceLabel": _("Practice question"),
         "deviceCheckLabel": _("Test clip"),
+        "cameraN": _("Camera %(n)s"),
+        "microphoneN": _("Microphone %(n)s"),
     }

@@ -51,7 +51,8 @@ async function fillPickers() {
     devices
       .filter((d) => d.kind === deviceKind)
       .forEach((device, index) => {
-        const option = new Option(device.label || `${deviceKind} ${index + 1}`, device.deviceId);
+        const fallback = format(deviceKind === "videoinput" ? strings.cameraN : strings.microphoneN, { n: index + 1 });
+        const option = new Option(device.label || fallback, device.deviceId);
         option.selected = device.deviceId === current;
         select.append(option);
       });
