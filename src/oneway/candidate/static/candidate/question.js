@@ -90,6 +90,14 @@ async function startCamera() {
     timeoutMs: config.permissionTimeoutMs,
   });
   state.stream = stream;
+  // A camera unplugged or taken by the system mid-take: keep what was recorded.
+  stream.getTracks().forEach((track) =>
+    track.addEventListener("ended", () => {
+      if (state.phase !== "recording" || state.stream !== stream) return;
+      showError(strings.errorRecorder, false);
+      stopRecording(false);
+    }),
+  );
   if (config.answerType === "video") {
     ui.preview.srcObject = stream;
     ui.preview.hidden = false;
@@ -180,8 +188,10 @@ async function startRecording() {
     },
     onError: (error) => {
       if (error.storage) showError(strings.errorStorage, false);
-      else if (error.recorder) showError(strings.errorRecorder, false);
-      else if (error.permanent) showError(error.message || strings.uploadFailed, false);
+      else if (error.recorder) {
+        showError(strings.errorRecorder, false);
+        stopRecording(false); // what was recorded is kept and saved
+      } else if (error.permanent) showError(error.message || strings.uploadFailed, false);
     },
     onChunkStored: chunkHook,
     lookupUploadUrl,
