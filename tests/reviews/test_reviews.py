@@ -165,3 +165,19 @@ def test_the_page_posts_ratings_and_submits(
     assert done.status_code == 302
     review = Review.objects.get(reviewer=assigned_reviewer)
     assert review.submitted_at and review.recommendation == "yes"
+
+
+def test_next_candidate_skips_those_you_reviewed(
+    interview,
+    make_candidate,
+    assigned_reviewer: User,
+    second_reviewer: User,
+    reviewer_client: Client,
+) -> None:
+    first = make_candidate(interview, name="First")
+    reviewed = make_candidate(interview, name="Reviewed By Me")
+    third = make_candidate(interview, name="Third")
+    submit(reviewed, assigned_reviewer, 3)
+    submit(third, second_reviewer, 3)  # someone else's review does not skip it
+    page = reviewer_client.get(reverse("dashboard:review_candidate", args=[first.pk]))
+    assert page.context["next_id"] == third.pk

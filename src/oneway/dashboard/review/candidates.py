@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -116,7 +117,13 @@ def candidate_page(
         visible_invitations(viewer)
         .filter(interview=interview, status=InvitationStatus.COMPLETED)
         .exclude(pk=invitation.pk)
-        .exclude(reviews__reviewer=viewer.user, reviews__submitted_at__isnull=False)
+        .exclude(
+            Exists(
+                Review.objects.filter(
+                    invitation_id=OuterRef("pk"), reviewer=viewer.user, submitted_at__isnull=False
+                )
+            )
+        )
         .order_by("completed_at", "pk")
         .values_list("pk", flat=True)
         .first()
