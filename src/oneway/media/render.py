@@ -9,7 +9,9 @@ AV1 from browsers, odd sizes, irregular timing) is decoded, scaled and encoded w
 
 from __future__ import annotations
 
+import queue
 import struct
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -315,10 +317,13 @@ def _remux(source: Path, target: Path, probe: MediaProbe, plan: Plan, tick: Prog
         out_audio = None
         if in_audio is not None and plan.audio == "transcode":
             audio = _AudioConverter(out, in_audio, origin)
-            in_audio.codec_context.thread_type = "AUTO"
         elif in_audio is not None:
             out_audio = out.add_stream_from_template(in_audio)
             out_audio.codec_context.codec_tag = "mp4a"
+        # Header written (and the AAC encoder opened) here, before the sound is converted
+        # on its own thread beside the copying of the video.
+        out.start_encoding()
+        worker = _AudioThread(audio, in_audio) if audio is not None else None
         last_dts: int | None = None
         streams = [s for s in (in_video, in_audio) if s is not None]
         # Plain floats and ints in this loop: it runs once per packet.
@@ -327,39 +332,127 @@ def _remux(source: Path, target: Path, probe: MediaProbe, plan: Plan, tick: Prog
         ticks = float(frame_ticks)
         frame_duration = round(frame_ticks)
         audio_shift = _ticks(origin, in_audio)
-        for packet in inp.demux(streams):
-            tick()
-            if packet.size == 0:
-                continue
-            if packet.stream is in_video:
-                pts = packet.pts if packet.pts is not None else packet.dts
-                dts = packet.dts if packet.dts is not None else pts
-                if pts is None or dts is None:
-                    raise _CopyNotPossible(_("video packets without timestamps"))
-                new_pts = offset_ticks + round(round((pts * video_tb - video_start) * rate) * ticks)
-                new_dts = offset_ticks + round(round((dts * video_tb - video_start) * rate) * ticks)
-                if last_dts is not None and new_dts <= last_dts:
-                    raise _CopyNotPossible(_("frame timing is irregular"))
-                last_dts = new_dts
-                packet.pts, packet.dts = new_pts, new_dts
-                packet.duration = frame_duration
-                packet.time_base = COPY_TIME_BASE
-                packet.stream = out_video
-                out.mux(packet)
-            elif audio is not None:
+        try:
+            for packet in inp.demux(streams):
+                tick()
+                if worker is not None:
+                    out.mux(worker.ready())
+                if packet.size == 0:
+                    continue
+                if packet.stream is in_video:
+                    pts = packet.pts if packet.pts is not None else packet.dts
+                    dts = packet.dts if packet.dts is not None else pts
+                    if pts is None or dts is None:
+                        raise _CopyNotPossible(_("video packets without timestamps"))
+                    new_pts = offset_ticks + round(
+                        round((pts * video_tb - video_start) * rate) * ticks
+                    )
+                    new_dts = offset_ticks + round(
+                        round((dts * video_tb - video_start) * rate) * ticks
+                    )
+                    if last_dts is not None and new_dts <= last_dts:
+                        raise _CopyNotPossible(_("frame timing is irregular"))
+                    last_dts = new_dts
+                    packet.pts, packet.dts = new_pts, new_dts
+                    packet.duration = frame_duration
+                    packet.time_base = COPY_TIME_BASE
+                    packet.stream = out_video
+                    out.mux(packet)
+                elif worker is not None:
+                    worker.feed(packet)
+                elif out_audio is not None:
+                    if packet.pts is not None:
+                        packet.pts -= audio_shift
+                    if packet.dts is not None:
+                        packet.dts -= audio_shift
+                    packet.stream = out_audio
+                    out.mux(packet)
+        except BaseException:
+            if worker is not None:
+                worker.abandon()
+            raise
+        if worker is not None:
+            out.mux(worker.finish())
+
+
+_DONE = object()
+
+
+class _AudioThread:
+    """Decodes and converts the sound on a second thread (libav releases Python's lock
+    while it works), while the main thread copies the video; only the main thread muxes.
+    A short inbox keeps the two close, so the file stays finely interleaved."""
+
+    def __init__(self, converter: _AudioConverter, stream: Any) -> None:
+        self.converter = converter
+        self.stream = stream
+        self.inbox: queue.Queue[Any] = queue.Queue(maxsize=48)
+        self.outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="oneway-audio", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (packet := self.inbox.get()) is not None:
                 for frame in packet.decode():
-                    out.mux(list(audio.push(cast(AudioFrame, frame))))
-            elif out_audio is not None:
-                if packet.pts is not None:
-                    packet.pts -= audio_shift
-                if packet.dts is not None:
-                    packet.dts -= audio_shift
-                packet.stream = out_audio
-                out.mux(packet)
-        if audio is not None and in_audio is not None:
-            for frame in cast(Any, in_audio.codec_context).decode(None):
-                out.mux(list(audio.push(frame)))
-            out.mux(list(audio.push(None)))
+                    for encoded in self.converter.push(cast(AudioFrame, frame)):
+                        self.outbox.put(encoded)
+            for frame in self.stream.codec_context.decode(None):
+                for encoded in self.converter.push(frame):
+                    self.outbox.put(encoded)
+            for encoded in self.converter.push(None):
+                self.outbox.put(encoded)
+        except BaseException as exc:  # handed to the main thread
+            self.error = exc
+            while not self.inbox.empty():  # unblock a waiting feed()
+                self.inbox.get_nowait()
+        finally:
+            self.outbox.put(_DONE)
+
+    def feed(self, packet: Any) -> None:
+        while self.error is None:
+            try:
+                self.inbox.put(packet, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+        raise self.error
+
+    def ready(self) -> list[Any]:
+        packets = []
+        while True:
+            try:
+                item = self.outbox.get_nowait()
+            except queue.Empty:
+                return packets
+            if item is _DONE:
+                self.outbox.put(_DONE)
+                return packets
+            packets.append(item)
+
+    def abandon(self) -> None:
+        """The main thread failed: stop the thread without waiting for its work."""
+        if self.error is None:
+            self.error = RuntimeError("abandoned")
+        while True:
+            try:
+                self.inbox.get_nowait()
+            except queue.Empty:
+                break
+        self.inbox.put(None)
+        self.thread.join(timeout=10)
+
+    def finish(self) -> list[Any]:
+        if self.error is None:
+            self.inbox.put(None)
+        self.thread.join()
+        packets = []
+        while (item := self.outbox.get()) is not _DONE:
+            packets.append(item)
+        if self.error is not None:
+            raise self.error
+        return packets
 
 
 def _transcode(
@@ -440,7 +533,10 @@ class _VideoEncoder:
             "g": str(gop),
             "keyint_min": str(max(1, gop // 2)),
         }
+        # Frame threads, as the ffmpeg command line uses them: PyAV's default (slice
+        # threads) makes x264 keep the cores far less busy.
         stream.codec_context.thread_count = 0
+        stream.codec_context.thread_type = "AUTO"
         self.stream = stream
         self.width, self.height = plan.width, plan.height
         self.reformatter = VideoReformatter()
