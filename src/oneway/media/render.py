@@ -420,7 +420,7 @@ class _AudioThread:
         raise self.error
 
     def ready(self) -> list[Any]:
-        packets = []
+        packets: list[Any] = []
         while True:
             try:
                 item = self.outbox.get_nowait()
@@ -447,7 +447,7 @@ class _AudioThread:
         if self.error is None:
             self.inbox.put(None)
         self.thread.join()
-        packets = []
+        packets: list[Any] = []
         while (item := self.outbox.get()) is not _DONE:
             packets.append(item)
         if self.error is not None:
