@@ -290,3 +290,14 @@ def test_reviewer_reviews_a_completed_candidate(
     expect(page.locator(".history")).to_contain_text("New → Shortlisted")
     decision = Decision.objects.get(invitation=invitation)
     assert decision.status == "shortlisted" and decision.changed_by == reviewer
+
+    # The dashboard shows it; the other review pages pass the accessibility check too.
+    page.get_by_role("link", name="Support engineer").first.click()
+    row = page.get_by_role("row", name="Grace Hopper")
+    expect(row).to_contain_text("Shortlisted")
+    expect(row).to_contain_text("2/2")
+    axe_check(page)
+    page.get_by_role("link", name="Compare by question").click()
+    page.get_by_role("link", name="Compare answers").first.click()
+    expect(page.get_by_text("Answer 1 of 1").first).to_be_visible()
+    axe_check(page)
