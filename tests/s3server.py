@@ -202,6 +202,10 @@ def s3_server() -> Iterator[S3Server]:
         _stop(process)
         log.close()
         shutil.rmtree(workdir, ignore_errors=True)
+        # weed leaves gRPC sockets named after its ports in /tmp; remove ours.
+        for port in (master_grpc, volume_grpc, filer_grpc, s3_grpc, admin_grpc, s3):
+            for stale in Path(tempfile.gettempdir()).glob(f"seaweedfs-*-{port}.sock"):
+                stale.unlink(missing_ok=True)
 
 
 @pytest.fixture
