@@ -453,6 +453,16 @@ def test_prefix_validation_refuses_without_storing(tus: TusTestClient, tmp_path:
     assert _temp_file(upload, tmp_path).read_bytes() == b"EVIL" + b"x" * 20
 
 
+def test_what_the_policy_notes_in_the_metadata_is_kept(tus: TusTestClient) -> None:
+    url = tus.new(100, filename="a.webm")
+    assert tus.patch(url, 0, b"\x1aE\xdf\xa3" + b"x" * 70).status_code == 204
+    assert _stored(url).metadata == {
+        "purpose": PURPOSE,
+        "filename": "a.webm",
+        "first_bytes": "1a45dfa3",
+    }
+
+
 def test_prefix_validation_of_a_short_file_happens_on_completion(tus: TusTestClient) -> None:
     url = tus.new(10)
     assert tus.patch(url, 0, b"EVIL!!!!!!").status_code == 415

@@ -36,6 +36,7 @@ class UploadPolicyForTests(UploadPolicy):
     def validate_prefix(self, upload: Upload, prefix: bytes) -> None:
         if prefix.startswith(b"EVIL"):
             raise UploadDenied(415, "Not a recording.")
+        upload.metadata["first_bytes"] = prefix[:4].hex()
 
     def validate_complete(self, upload: Upload) -> None:
         if upload.metadata.get("refuse") == "yes":

@@ -59,7 +59,8 @@ class UploadPolicy:
     def validate_prefix(self, upload: Upload, prefix: bytes) -> None:
         """Check the first bytes (at least 64, or the whole file if shorter) before they are
         acknowledged, e.g. a container signature; raise ``UploadDenied(415, ...)`` to refuse.
-        The refused PATCH changes nothing."""
+        The refused PATCH changes nothing. What this hook (or ``validate_complete``) puts
+        into ``upload.metadata`` is saved with the upload."""
 
     def validate_complete(self, upload: Upload) -> None:
         """Last check before completion is acknowledged. The completed file is readable in

@@ -310,6 +310,7 @@ def upload_append(
         new_offset = offset + size
         completing = upload.length is not None and new_offset == upload.length
         policy = upload_policy(upload)
+        checked_before = upload.prefix_checked
         try:
             _validate_prefix(upload, backend, policy, new_offset, completing)
         except UploadDenied as denied:
@@ -324,7 +325,11 @@ def upload_append(
             refused = upload
             transaction.on_commit(lambda: upload_discard_data(upload=refused))
         else:
-            save_upload_fields(upload, _CHANGING_FIELDS)
+            fields = list(_CHANGING_FIELDS)
+            if completing or upload.prefix_checked != checked_before:
+                # The policy's hooks ran: keep what they noted in the metadata.
+                fields.append("metadata")
+            save_upload_fields(upload, fields)
             cleanup = upload
             transaction.on_commit(lambda: _forget_stale(cleanup))
         if refusal is None and upload.is_complete:
