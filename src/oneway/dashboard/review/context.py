@@ -2,13 +2,13 @@
 
 import datetime
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 from django.db.models import Count, Prefetch
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils.functional import cached_property
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
