@@ -85,6 +85,10 @@ def media_urls(
     return urls
 
 
+def rating_scale() -> list[tuple[int, str]]:
+    return [(1, _("poor")), (2, ""), (3, ""), (4, ""), (5, _("excellent"))]
+
+
 def candidate_page(
     request: HttpRequest,
     invitation_id: int,
@@ -186,7 +190,9 @@ def candidate_page(
         "has_live_partial": template_exists("live/_candidate_live.html"),
         "has_state_partial": template_exists("media/_state.html"),
         "next_id": next_id,
-        "scores": range(1, 6),
+        "scale": rating_scale(),
+        "rate_url": reverse("dashboard:review_rate", args=[invitation.pk]),
+        "comment_url": reverse("dashboard:review_comment_add", args=[invitation.pk]),
     }
     return render(request, "dashboard/review/candidate.html", context, status=status)
 

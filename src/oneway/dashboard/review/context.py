@@ -16,6 +16,7 @@ from oneway.core.models import Answer, AnswerType, Invitation, Question
 from oneway.media.models import MediaItem, ProcessingState
 from oneway.reviews.models import Comment, Rating, Review
 from oneway.reviews.selectors import QuestionAggregate, aggregate
+from oneway.reviews.templatetags.review_tags import duration as short_duration
 
 LINE_WORDS = 12
 LINE_PAUSE = 1.2  # seconds of silence that start a new transcript line
@@ -99,6 +100,24 @@ class AnswerBlock:
         return time_code(self.media.duration_ms / 1000)
 
     @property
+    def facts(self) -> list[str]:
+        """The line under the question: type, length, time taken, takes used."""
+        facts = [str(self.question.get_answer_type_display())]
+        if self.duration:
+            facts.append(gettext("Length %(d)s") % {"d": self.duration})
+        if self.time_taken is not None:
+            facts.append(
+                gettext("Time taken %(t)s (from seeing the question to submitting)")
+                % {"t": short_duration(self.time_taken)}
+            )
+        if self.question.answer_type != AnswerType.TEXT and self.answer is not None:
+            facts.append(
+                gettext("Takes used: %(used)d of %(allowed)d")
+                % {"used": self.takes_used, "allowed": self.takes_allowed}
+            )
+        return facts
+
+    @property
     def ready(self) -> bool:
         return self.media is not None and self.media.state == ProcessingState.READY
 
@@ -149,6 +168,7 @@ def answer_blocks(invitation: Invitation) -> list[AnswerBlock]:
         a.question_id: a
         for a in Answer.objects.filter(invitation=invitation, is_practice=False)
         .select_related("submitted_take__media__organisation")
+        .defer("submitted_take__media__probe")
         .annotate(takes_used=Count("takes"))
     }
     blocks = []
