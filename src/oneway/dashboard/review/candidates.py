@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from oneway.accounts.permissions import staff_view
 from oneway.core.audit import log_action
-from oneway.core.models import Answer, InvitationStatus, Question
+from oneway.core.models import Answer, Invitation, InvitationStatus, Question
 from oneway.dashboard.review.common import int_or_none, json_error, wants_json
 from oneway.dashboard.review.context import (
     AnswerBlock,
@@ -59,7 +59,7 @@ from oneway.reviews.services import (
     review_submit,
     reviewer_preferences_update,
 )
-from oneway.reviews.services.comments import mentionable_members, parse_time_code
+from oneway.reviews.services.comments import mention_handles, parse_time_code
 from oneway.reviews.services.preferences import PLAYBACK_RATES, playback_rate_of
 
 
@@ -83,6 +83,26 @@ def media_urls(
     urls["play"] = play_url(item)
     urls["refresh"] = reverse("dashboard:review_answer_media", args=[block.answer.pk])
     return urls
+
+
+def next_to_review(viewer: Viewer, invitation: Invitation) -> int | None:
+    """The next completed candidate of the interview (in invitation order, wrapping round)
+    that this reviewer has not reviewed yet."""
+    candidates = (
+        visible_invitations(viewer)
+        .filter(interview_id=invitation.interview_id, status=InvitationStatus.COMPLETED)
+        .exclude(pk=invitation.pk)
+        .exclude(
+            Exists(
+                Review.objects.filter(
+                    invitation_id=OuterRef("pk"), reviewer=viewer.user, submitted_at__isnull=False
+                )
+            )
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return candidates.filter(pk__gt=invitation.pk).first() or candidates.first()
 
 
 def rating_scale() -> list[tuple[int, str]]:
@@ -117,21 +137,7 @@ def candidate_page(
     decision = Decision.objects.filter(invitation=invitation).select_related("changed_by").first()
     history = list(DecisionEvent.objects.filter(invitation=invitation).select_related("actor"))
     can_email = viewer.can("invitations.manage")
-    next_id = (
-        visible_invitations(viewer)
-        .filter(interview=interview, status=InvitationStatus.COMPLETED)
-        .exclude(pk=invitation.pk)
-        .exclude(
-            Exists(
-                Review.objects.filter(
-                    invitation_id=OuterRef("pk"), reviewer=viewer.user, submitted_at__isnull=False
-                )
-            )
-        )
-        .order_by("completed_at", "pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
+    next_id = next_to_review(viewer, invitation)
     log_action(
         "candidate.viewed",
         organisation=viewer.org,
@@ -184,7 +190,7 @@ def candidate_page(
         "email_statuses": [s.value for s in EMAIL_STATUSES],
         "can_retry": viewer.can("media.retry"),
         "sees_all": viewer.sees_all,
-        "mention_handles": sorted(mentionable_members(interview)),
+        "mention_handles": mention_handles(interview),
         "playback_rate": playback_rate_of(viewer.user),
         "playback_rates": PLAYBACK_RATES,
         "has_live_partial": template_exists("live/_candidate_live.html"),

@@ -4,7 +4,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,18 +19,8 @@ MAX_COMMENT = 5_000
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
 
-def mention_handle(user: User, *, taken: set[str]) -> str:
-    local = user.email.split("@", 1)[0].lower()
-    return user.email.lower() if local in taken else local
-
-
-def mentionable_members(interview: Interview) -> dict[str, User]:
-    """Handle -> member, for everyone who may see this interview's candidates.
-
-    The handle is the part of the email address before the @, or the whole address
-    when two members share it.
-    """
-    members = list(
+def _mentionable(interview: Interview) -> QuerySet[User]:
+    return (
         User.objects.filter(
             Q(
                 memberships__organisation_id=interview.organisation_id,
@@ -42,12 +32,34 @@ def mentionable_members(interview: Interview) -> dict[str, User]:
         .distinct()
         .order_by("email")
     )
-    locals_seen: dict[str, int] = {}
-    for member in members:
-        local = member.email.split("@", 1)[0].lower()
-        locals_seen[local] = locals_seen.get(local, 0) + 1
-    ambiguous = {local for local, count in locals_seen.items() if count > 1}
-    return {mention_handle(member, taken=ambiguous): member for member in members}
+
+
+def _handles(emails: list[str]) -> list[str]:
+    counts: dict[str, int] = {}
+    for email in emails:
+        local = email.split("@", 1)[0].lower()
+        counts[local] = counts.get(local, 0) + 1
+    return [
+        email.lower()
+        if counts[email.split("@", 1)[0].lower()] > 1
+        else email.split("@", 1)[0].lower()
+        for email in emails
+    ]
+
+
+def mention_handles(interview: Interview) -> list[str]:
+    """The handles of everyone who may be mentioned on this interview's candidates."""
+    return sorted(_handles(list(_mentionable(interview).values_list("email", flat=True))))
+
+
+def mentionable_members(interview: Interview) -> dict[str, User]:
+    """Handle -> member, for everyone who may see this interview's candidates.
+
+    The handle is the part of the email address before the @, or the whole address
+    when two members share it.
+    """
+    members = list(_mentionable(interview))
+    return dict(zip(_handles([m.email for m in members]), members, strict=True))
 
 
 def parse_mentions(body: str, interview: Interview) -> list[User]:
