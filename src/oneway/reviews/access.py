@@ -71,10 +71,12 @@ def visible_invitations(viewer: Viewer) -> QuerySet[Invitation]:
     )
 
 
-def invitation_for(viewer: Viewer, invitation_id: int) -> Invitation:
+def invitation_for(
+    viewer: Viewer, invitation_id: int, *, related: tuple[str, ...] = ()
+) -> Invitation:
     invitation = (
         visible_invitations(viewer)
-        .select_related("interview", "organisation")
+        .select_related("interview", "organisation", *related)
         .filter(pk=invitation_id)
         .first()
     )

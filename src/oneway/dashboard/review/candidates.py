@@ -44,7 +44,6 @@ from oneway.reviews.decision_emails import EMAIL_STATUSES, fill, templates_for
 from oneway.reviews.media import play_url, signed_url
 from oneway.reviews.models import (
     Comment,
-    Decision,
     DecisionEvent,
     DecisionStatus,
     Recommendation,
@@ -119,7 +118,7 @@ def candidate_page(
     status: int = 200,
 ) -> HttpResponse:
     viewer = viewer_from(request)
-    invitation = invitation_for(viewer, invitation_id)
+    invitation = invitation_for(viewer, invitation_id, related=("decision__changed_by",))
     interview = invitation.interview
     blocks = answer_blocks(invitation)
     reviews = reviews_of(invitation)
@@ -134,8 +133,12 @@ def candidate_page(
     for block in blocks:
         block.urls = media_urls(request, viewer, block, hidden=hidden)
     general_comments = attach_comments(blocks, comments_of(invitation))
-    decision = Decision.objects.filter(invitation=invitation).select_related("changed_by").first()
-    history = list(DecisionEvent.objects.filter(invitation=invitation).select_related("actor"))
+    decision = getattr(invitation, "decision", None)  # select_related above; None when new
+    history = (
+        list(DecisionEvent.objects.filter(invitation=invitation).select_related("actor"))
+        if decision is not None
+        else []
+    )
     can_email = viewer.can("invitations.manage")
     next_id = next_to_review(viewer, invitation)
     log_action(
