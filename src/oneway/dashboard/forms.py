@@ -19,7 +19,7 @@ from oneway.core.models import (
     Question,
 )
 from oneway.core.models.interviews import MAX_REMINDER_HOURS
-from oneway.core.services.interviews import QUESTION_FIELDS
+from oneway.core.services.interviews import INTERVIEW_FIELDS, QUESTION_FIELDS
 from oneway.core.timezones import timezone_choices
 
 LOCAL_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -118,27 +118,7 @@ class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Interview
-        fields = [
-            "title",
-            "intro_text",
-            "thank_you_text",
-            "contact_email",
-            "deadline_mode",
-            "deadline_at",
-            "deadline_timezone",
-            "deadline_days",
-            "deadline_time",
-            "default_thinking_seconds",
-            "default_answer_seconds",
-            "default_retakes",
-            "practice_enabled",
-            "accommodations_enabled",
-            "reminder_hours",
-            "grace_minutes",
-            "apply_link_enabled",
-            "blind_mode",
-            "keep_originals",
-        ]
+        fields = list(INTERVIEW_FIELDS)
         widgets = {
             "deadline_mode": forms.RadioSelect,
             "deadline_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
