@@ -293,6 +293,8 @@ MEDIA_URL_SECONDS = envint("ONEWAY_MEDIA_URL_SECONDS", 300)
 UPLOAD_TEMP_DIR = Path(envstr("ONEWAY_UPLOAD_DIR", str(DATA_DIR / "uploads"))).resolve()
 UPLOAD_MAX_SIZE = envint("ONEWAY_UPLOAD_MAX_SIZE", 1024 * 1024 * 1024)
 UPLOAD_MAX_CHUNK_SIZE = envint("ONEWAY_UPLOAD_MAX_CHUNK_SIZE", 64 * 1024 * 1024)
+# A request body up to this size waits in memory; a bigger one goes to a scratch file.
+UPLOAD_MEMORY_BUFFER = envint("ONEWAY_UPLOAD_MEMORY_BUFFER", 1024 * 1024)
 UPLOAD_EXPIRY_HOURS = envint("ONEWAY_UPLOAD_EXPIRY_HOURS", 72)
 UPLOAD_CORS_ORIGINS = envlist("ONEWAY_UPLOAD_CORS_ORIGINS")
 # With S3 storage, in-progress uploads become S3 multipart parts of this size (>= 5 MiB);

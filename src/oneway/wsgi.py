@@ -3,4 +3,9 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oneway.settings")
-application = get_wsgi_application()
+_site = get_wsgi_application()
+
+from oneway.uploads.lane import with_uploads_lane  # noqa: E402 (needs Django set up)
+
+# tus uploads take a handler with a short middleware stack (see oneway/uploads/lane.py).
+application = with_uploads_lane(_site)

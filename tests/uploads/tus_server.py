@@ -21,10 +21,10 @@ HERE = Path(__file__).resolve().parent
 def make_app() -> Any:
     """granian --factory target: the Oneway WSGI app with the test policy registered."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oneway.settings")
-    from django.core.wsgi import get_wsgi_application
-
-    application = get_wsgi_application()
+    # The production WSGI application, uploads lane included.
     from tus_test_policy import register
+
+    from oneway.wsgi import application
 
     register()
 

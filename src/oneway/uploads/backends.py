@@ -19,7 +19,7 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -28,8 +28,8 @@ from oneway.uploads import conf
 from oneway.uploads.fsio import (
     DISK_FULL_ERRNOS,
     DataLost,
+    Spool,
     StorageFull,
-    copy_into,
     create_empty,
     ensure_dir,
     fsync_dir,
@@ -60,7 +60,7 @@ class Backend:
     def create(self, upload: Upload) -> None:
         raise NotImplementedError
 
-    def append(self, upload: Upload, source: IO[bytes], count: int) -> None:
+    def append(self, upload: Upload, source: Spool, count: int) -> None:
         """Cut left-overs past the committed offset, add ``count`` bytes of ``source`` at
         the offset and flush them to disk."""
         raise NotImplementedError
@@ -119,11 +119,11 @@ def _open_for_append(path: Path, committed: int, *, create: bool) -> int:
     return fd
 
 
-def _append(path: Path, committed: int, source: IO[bytes], count: int) -> None:
+def _append(path: Path, committed: int, source: Spool, count: int) -> None:
     fd = _open_for_append(path, committed, create=True)
     try:
         try:
-            copy_into(source, count, fd, committed)
+            source.copy_into(count, fd, committed)
         except BaseException:
             # Leave nothing past the committed offset behind (best effort: the next request
             # cuts it anyway).
@@ -164,7 +164,7 @@ class LocalBackend(Backend):
                 raise StorageFull(str(exc)) from exc
             raise
 
-    def append(self, upload: Upload, source: IO[bytes], count: int) -> None:
+    def append(self, upload: Upload, source: Spool, count: int) -> None:
         _append(self.path(upload), upload.offset, source, count)
 
     def read_prefix(self, upload: Upload, size: int) -> bytes:
@@ -246,7 +246,7 @@ class S3Backend(Backend):
                 raise StorageFull(str(exc)) from exc
             raise
 
-    def append(self, upload: Upload, source: IO[bytes], count: int) -> None:
+    def append(self, upload: Upload, source: Spool, count: int) -> None:
         self._drop_stale_tails(upload)
         _append(self.tail_path(upload), upload.offset - upload.s3_parts_size, source, count)
 

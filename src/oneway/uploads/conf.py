@@ -23,6 +23,11 @@ def max_chunk_size() -> int:
     return int(settings.UPLOAD_MAX_CHUNK_SIZE)
 
 
+def memory_buffer() -> int:
+    """How much of one request body is held in memory before it goes to a scratch file."""
+    return int(getattr(settings, "UPLOAD_MEMORY_BUFFER", 1024 * 1024))
+
+
 def expiry_hours() -> int:
     return int(settings.UPLOAD_EXPIRY_HOURS)
 

@@ -3,9 +3,10 @@
 How a PATCH stays correct and durable without holding locks while a phone trickles its
 body in:
 
-1. The body is streamed, in bounded reads, into a private scratch file (an unnamed file
-   in UPLOAD_TEMP_DIR that vanishes with the process). This is the slow part, and it runs
-   outside any transaction or lock.
+1. The body is streamed in bounded reads into a spool: memory up to
+   UPLOAD_MEMORY_BUFFER (a recorder's chunk), a private scratch file in UPLOAD_TEMP_DIR
+   beyond that (see fsio.Spool). This is the slow part, and it runs outside any
+   transaction or lock.
 2. Then, in one short transaction holding the upload's row lock (``select_for_update``;
    on SQLite the IMMEDIATE write transaction serialises instead), the offset is checked
    again, left-overs past the committed offset are cut, the bytes are copied into the
@@ -20,12 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import IO, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -35,10 +35,10 @@ from django.utils.translation import gettext as _
 from oneway.core.audit import log_action
 from oneway.uploads import conf
 from oneway.uploads.backends import Backend, backend_for, backend_name_for_new_upload
-from oneway.uploads.fsio import DISK_FULL_ERRNOS, StorageFull, ensure_dir
+from oneway.uploads.fsio import DISK_FULL_ERRNOS, Spool, StorageFull
 from oneway.uploads.models import Upload
 from oneway.uploads.policy import Grant, UploadDenied, UploadPolicy, policy_for
-from oneway.uploads.rows import fetch_upload, save_upload_fields
+from oneway.uploads.rows import can_pipeline, fetch_upload, pipelined_lock, save_upload_fields
 from oneway.uploads.signals import upload_completed
 
 logger = logging.getLogger(__name__)
@@ -69,16 +69,16 @@ class Checksum:
 
 @dataclass
 class ReceivedBody:
-    """A request body parked in a scratch file."""
+    """A request body parked in a spool (memory, or a scratch file when large)."""
 
-    file: IO[bytes]
+    spool: Spool
     size: int
     # False when the client went away before sending everything it announced.
     whole: bool
     checksum_ok: bool
 
     def close(self) -> None:
-        self.file.close()
+        self.spool.close()
 
 
 def upload_policy(upload_or_purpose: Upload | str) -> UploadPolicy:
@@ -171,20 +171,14 @@ def receive_body(
     limit: int,
     checksum: Checksum | None,
 ) -> ReceivedBody:
-    """Stream a request body into a scratch file, never holding more than READ_SIZE.
+    """Stream a request body into a spool, never holding more than UPLOAD_MEMORY_BUFFER
+    plus one read of READ_SIZE in memory.
 
     ``announced`` is the Content-Length (None for a chunked body). More than ``limit``
     bytes answers 413. A body cut short (the client went away) is kept: its bytes are
     genuine, and keeping them spares a phone on a bad connection from resending them.
     """
-    directory = conf.temp_dir()
-    ensure_dir(directory)
-    try:
-        scratch = tempfile.TemporaryFile(dir=directory, buffering=0)  # noqa: SIM115
-    except OSError as exc:
-        if exc.errno in DISK_FULL_ERRNOS:
-            raise StorageFull(str(exc)) from exc
-        raise
+    spool = Spool(conf.temp_dir(), conf.memory_buffer())
     hasher = CHECKSUM_ALGORITHMS[checksum.algorithm]() if checksum else None
     size = 0
     whole = True
@@ -205,22 +199,19 @@ def receive_body(
                 raise TusError(413, _("The request body is larger than allowed."))
             if hasher is not None:
                 hasher.update(block)
-            view = memoryview(block)
-            while view:
-                written = scratch.write(view)
-                view = view[written or len(view) :]
+            spool.write(block)
     except OSError as exc:
-        scratch.close()
+        spool.close()
         if exc.errno in DISK_FULL_ERRNOS:
             raise StorageFull(str(exc)) from exc
         raise
     except BaseException:
-        scratch.close()
+        spool.close()
         raise
     checksum_ok = checksum is None or (
         whole and hasher is not None and hasher.digest() == checksum.digest
     )
-    return ReceivedBody(file=scratch, size=size, whole=whole, checksum_ok=checksum_ok)
+    return ReceivedBody(spool=spool, size=size, whole=whole, checksum_ok=checksum_ok)
 
 
 def check_patch_limits(upload: Upload, *, offset: int, size: int, length: int | None) -> None:
@@ -275,26 +266,26 @@ def upload_append(
     body: ReceivedBody | None,
     length: int | None,
     request: HttpRequest | None = None,
+    seen: Upload | None = None,
 ) -> Upload:
     """Append a received body at ``offset`` (tus PATCH) and commit the new offset.
 
-    ``length`` declares a deferred length. Raises TusError; on any error nothing changed.
+    ``length`` declares a deferred length. ``seen`` is the upload as read before the body
+    arrived, if it was: it tells whether this is a plain middle chunk (see
+    ``_append_middle``). Raises TusError; on any error nothing changed.
     """
     size = body.size if body is not None else 0
     if body is not None and not body.checksum_ok:
         raise TusError(460, _("The checksum of the data does not match Upload-Checksum."))
+    if body is not None and _is_middle_chunk(seen, offset, size, length) and can_pipeline():
+        appended = _append_middle(upload_id, offset, body)
+        if appended is not None:
+            return appended
     refusal: TusError | None = None
     with transaction.atomic():
         upload = fetch_upload(upload_id, for_update=True)
-        if upload is None:
-            raise TusError(404, _("There is no such upload."))
-        check_usable(upload)
-        if offset != upload.offset:
-            raise TusError(
-                409,
-                _("Upload-Offset does not match the upload's offset."),
-                {"Upload-Offset": str(upload.offset)},
-            )
+        _check_locked(upload, offset)
+        assert upload is not None
         if upload.is_complete:
             if size:
                 raise TusError(413, _("The upload is already complete."))
@@ -306,7 +297,7 @@ def upload_append(
         backend = backend_for(upload)
         if size:
             assert body is not None
-            backend.append(upload, body.file, size)
+            backend.append(upload, body.spool, size)
         new_offset = offset + size
         completing = upload.length is not None and new_offset == upload.length
         policy = upload_policy(upload)
@@ -337,6 +328,56 @@ def upload_append(
             transaction.on_commit(lambda: upload_notify_completed(upload_id=completed_id))
     if refusal is not None:
         raise refusal
+    return upload
+
+
+def _check_locked(upload: Upload | None, offset: int) -> None:
+    """What the row, read under its lock, must allow before any data is written."""
+    if upload is None:
+        raise TusError(404, _("There is no such upload."))
+    check_usable(upload)
+    if offset != upload.offset:
+        raise TusError(
+            409,
+            _("Upload-Offset does not match the upload's offset."),
+            {"Upload-Offset": str(upload.offset)},
+        )
+
+
+def _is_middle_chunk(upload: Upload | None, offset: int, size: int, length: int | None) -> bool:
+    """A chunk that neither starts, declares, completes nor ends an upload: no policy hook
+    runs and no one is notified, only data and offset change. Nearly every PATCH of a
+    recording is one."""
+    return (
+        upload is not None
+        and size > 0
+        and length is None
+        and upload.prefix_checked
+        and not upload.is_complete
+        and (upload.length is None or offset + size < upload.length)
+    )
+
+
+def _append_middle(upload_id: uuid.UUID, offset: int, body: ReceivedBody) -> Upload | None:
+    """``upload_append`` for a middle chunk, in two database round trips (PostgreSQL).
+
+    The same steps under the same row lock, in a transaction of its own: lock and check,
+    write and fsync, then UPDATE and COMMIT sent together. None when the locked row turns
+    out not to be a middle chunk's after all: the caller takes the general path.
+    """
+    with pipelined_lock(upload_id) as lock:
+        upload = lock.upload
+        _check_locked(upload, offset)
+        assert upload is not None
+        if not _is_middle_chunk(upload, offset, body.size, None):
+            return None
+        check_patch_limits(upload, offset=offset, size=body.size, length=None)
+        backend = backend_for(upload)
+        backend.append(upload, body.spool, body.size)
+        upload.offset = offset + body.size
+        backend.store_parts(upload, completing=False)
+        lock.commit(_CHANGING_FIELDS)
+    _forget_stale(upload)
     return upload
 
 

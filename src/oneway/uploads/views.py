@@ -364,7 +364,12 @@ def _receive_and_append(
         )
     try:
         return upload_append(
-            upload_id=upload.id, offset=offset, body=body, length=length, request=request
+            upload_id=upload.id,
+            offset=offset,
+            body=body,
+            length=length,
+            request=request,
+            seen=upload,
         )
     finally:
         if body is not None:

@@ -1,0 +1,70 @@
+"""The tus endpoints' own lane through Django: a WSGI handler with a short middleware stack.
+
+Every recording arrives as a stream of PATCH requests (one every second or so per
+candidate while recording), so whatever Django does per request is paid hundreds of times
+a second. The upload views need little of the site's middleware: they are CSRF-exempt
+(see views.py), set no messages, render no pages and never log anyone in. This handler
+keeps what they do need, in the same order as the site's stack:
+
+- ``SecurityMiddleware``: HTTPS redirect, HSTS, nosniff and the other security headers;
+- ``SessionMiddleware`` and ``AuthenticationMiddleware``: lazy ``request.session`` and
+  ``request.user``, which upload policies use to recognise the candidate or staff member;
+- ``XFrameOptionsMiddleware``: the same framing rule as every other response.
+
+``oneway.wsgi.application`` sends paths under ``/uploads/`` here and everything else to
+Django's normal handler. Both are Django handlers: signals (request_started/finished, which
+recycle database connections), exception handling and URL resolution are Django's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.handlers.exception import convert_exception_to_response
+from django.core.handlers.wsgi import WSGIHandler
+from django.utils.module_loading import import_string
+
+UPLOAD_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+UPLOADS_PREFIX = "/uploads/"
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class UploadsHandler(WSGIHandler):
+    """Django's WSGI handler, built with ``UPLOAD_MIDDLEWARE`` instead of ``MIDDLEWARE``."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        # What BaseHandler.load_middleware does, for a stack of plain (sync-capable)
+        # request/response middleware without view, template or exception hooks.
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        handler = convert_exception_to_response(self._get_response)  # type: ignore[attr-defined]
+        for path in reversed(UPLOAD_MIDDLEWARE):
+            middleware = import_string(path)(handler)
+            handler = convert_exception_to_response(middleware)
+        self._middleware_chain = handler
+
+
+class UploadsRouter:
+    """Route ``/uploads/...`` to ``uploads`` and every other path to ``site``."""
+
+    def __init__(self, site: WSGIApp, uploads: WSGIApp) -> None:
+        self.site = site
+        self.uploads = uploads
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO", "").startswith(UPLOADS_PREFIX):
+            return self.uploads(environ, start_response)
+        return self.site(environ, start_response)
+
+
+def with_uploads_lane(site: WSGIApp) -> UploadsRouter:
+    """Wrap the site's WSGI application so that tus requests take the short lane."""
+    return UploadsRouter(site, UploadsHandler())
