@@ -75,28 +75,30 @@ def tiny_disk(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     yield "simulated"
 
 
-def test_full_disk_answers_507_and_keeps_the_offset(tus: TusTestClient, tiny_disk: str) -> None:
+def test_full_disk_answers_507_and_keeps_the_offset(
+    tus: TusTestClient, tiny_disk: str, settings: Any
+) -> None:
     url = tus.new(1_000_000)
     first = os.urandom(200 * 1024)
     assert tus.patch(url, 0, first).status_code == 204
     part = Path(django_settings.UPLOAD_TEMP_DIR) / f"{_upload(url).id.hex}.part"
 
-    # The body itself does not fit (it is received before being appended).
+    # The body (held in memory) is received, but appending it does not fit.
     response = tus.patch(url, len(first), os.urandom(400 * 1024))
     assert response.status_code == 507, response.content
     assert response["Content-Type"] == "application/problem+json"
     assert _upload(url).offset == len(first)
     assert part.read_bytes() == first
 
-    # The body fits, but appending it does not.
-    second = os.urandom(200 * 1024)
-    response = tus.patch(url, len(first), second)
+    # A body bigger than the memory buffer goes to a scratch file, which does not fit.
+    settings.UPLOAD_MEMORY_BUFFER = 64 * 1024
+    response = tus.patch(url, len(first), os.urandom(400 * 1024))
     assert response.status_code == 507, response.content
     assert _upload(url).offset == len(first)
     assert part.read_bytes() == first
 
     # Smaller chunks still fit: the upload goes on where it was.
-    small = second[: 50 * 1024]
+    small = os.urandom(50 * 1024)
     assert tus.patch(url, len(first), small).status_code == 204
     assert part.read_bytes() == first + small
 

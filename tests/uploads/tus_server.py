@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import socket
@@ -21,12 +22,11 @@ HERE = Path(__file__).resolve().parent
 def make_app() -> Any:
     """granian --factory target: the Oneway WSGI app with the test policy registered."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oneway.settings")
-    # The production WSGI application, uploads lane included.
-    from tus_test_policy import register
-
+    # The production WSGI application (uploads lane included); it sets Django up, so the
+    # test policy, which imports models, comes after it.
     from oneway.wsgi import application
 
-    register()
+    importlib.import_module("tus_test_policy").register()
 
     def with_worker_pid(environ: dict[str, Any], start_response: Any) -> Any:
         """Tell the tests which worker process answered."""

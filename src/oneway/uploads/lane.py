@@ -13,7 +13,8 @@ keeps what they do need, in the same order as the site's stack:
 
 ``oneway.wsgi.application`` sends paths under ``/uploads/`` here and everything else to
 Django's normal handler. Both are Django handlers: signals (request_started/finished, which
-recycle database connections), exception handling and URL resolution are Django's own.
+recycle database connections), exception handling and URL resolution are Django's own; the
+lane only resolves against the upload URLs (``lane_urls``) instead of the whole site's.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
+from django.http import HttpRequest
+from django.urls import ResolverMatch, get_resolver
 from django.utils.module_loading import import_string
 
 UPLOAD_MIDDLEWARE = [
@@ -32,6 +35,8 @@ UPLOAD_MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 UPLOADS_PREFIX = "/uploads/"
+# Only upload paths reach the lane: they are resolved against the upload URLs alone.
+LANE_URLCONF = "oneway.uploads.lane_urls"
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -50,6 +55,11 @@ class UploadsHandler(WSGIHandler):
             middleware = import_string(path)(handler)
             handler = convert_exception_to_response(middleware)
         self._middleware_chain = handler
+
+    def resolve_request(self, request: HttpRequest) -> ResolverMatch:
+        match = get_resolver(LANE_URLCONF).resolve(request.path_info)
+        request.resolver_match = match
+        return match
 
 
 class UploadsRouter:
