@@ -4,7 +4,8 @@ Each candidate streams one ~300 KB PATCH per second with correct offsets (as the
 does while recording), into an upload of deferred length that it completes after
 ``--answer-chunks`` chunks, then starts the next answer. The server is the production
 setup: granian (WSGI, 2 workers) with PostgreSQL, local in-progress storage. The load
-generator is one asyncio process (aiohttp) on the same 2-core machine, loopback only.
+generator is one asyncio process (plain HTTP/1.1 over asyncio streams, one keep-alive
+connection per candidate) on the same 2-core machine, loopback only.
 
 Reports per level: achieved PATCH rate against the target, acknowledgement latency
 (p50/p99/max), errors, server CPU and memory, PostgreSQL backend CPU, the load
@@ -48,11 +49,10 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 def make_app() -> Any:
     """granian --factory target: Oneway's WSGI app plus the benchmark's upload policy."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oneway.settings")
-    from django.core.wsgi import get_wsgi_application
-
-    application = get_wsgi_application()
-
+    if os.environ.get("XSWITCH"):
+        sys.setswitchinterval(float(os.environ["XSWITCH"]))
     from oneway.uploads.policy import Grant, UploadDenied, UploadPolicy, register_policy
+    from oneway.wsgi import application
 
     class BenchPolicy(UploadPolicy):
         """Authorises by a per-candidate header, as cheap as a session lookup can be."""
@@ -285,9 +285,57 @@ class LevelResult:
 CHUNK = 300 * 1000
 
 
+class Connection:
+    """One candidate's keep-alive HTTP/1.1 connection, spoken directly over asyncio streams.
+
+    The generator shares the machine's two cores with the server: a bare client costs a
+    fraction of a general-purpose one per request, which leaves that CPU to the server."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes = b""
+    ) -> tuple[int, dict[str, str]]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        lines.append(f"Content-Length: {len(body)}")
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        if body:
+            self.writer.write(body)
+        await self.writer.drain()
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        status = int(status_line.split(" ", 2)[1])
+        answer = {}
+        for line in header_lines:
+            if line:
+                name, _, value = line.partition(":")
+                answer[name.strip().lower()] = value.strip()
+        length = int(answer.get("content-length", "0"))
+        if length:
+            await self.reader.readexactly(length)
+        if answer.get("connection", "").lower() == "close":
+            self.close()
+        return status, answer
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+CLIENT_ERRORS = (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError)
+
+
 async def candidate(
     n: int,
-    session: Any,
     base_url: str,
     body: bytes,
     begin: float,
@@ -296,69 +344,77 @@ async def candidate(
     result: LevelResult,
     measuring: list[bool],
 ) -> None:
-    import aiohttp
-
     loop = asyncio.get_running_loop()
+    host, port = base_url.removeprefix("http://").split(":")
+    connection = Connection(host, int(port))
     headers = {"Tus-Resumable": "1.0.0", CANDIDATE_HEADER: str(n)}
     create = {
         **headers,
         "Upload-Defer-Length": "1",
         "Upload-Metadata": "purpose " + _b64(PURPOSE) + ",filename " + _b64("answer.webm"),
     }
-    timeout = aiohttp.ClientTimeout(total=30)
     next_send = begin
-    while loop.time() < end:
-        try:
-            async with session.post(f"{base_url}/uploads/", headers=create, timeout=timeout) as r:
-                await r.read()
-                if r.status != 201:
-                    result.errors[f"create {r.status}"] += 1
-                    await asyncio.sleep(1)
-                    continue
-                location = r.headers["Location"]
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            result.errors[f"create {type(exc).__name__}"] += 1
-            await asyncio.sleep(1)
-            continue
-        offset = 0
-        for index in range(answer_chunks):
-            now = loop.time()
-            if now >= end:
-                return
-            if next_send > now:
-                await asyncio.sleep(next_send - now)
-            # One chunk per second; a candidate that fell behind does not burst.
-            next_send = max(next_send + 1.0, loop.time())
-            patch = {
-                **headers,
-                "Upload-Offset": str(offset),
-                "Content-Type": "application/offset+octet-stream",
-            }
-            if index == answer_chunks - 1:
-                patch["Upload-Length"] = str(offset + len(body))
-            sent = loop.time()
-            # Counted if sent inside the measured window (whenever the answer comes).
-            counted = measuring[0]
+    try:
+        while loop.time() < end:
             try:
-                async with session.patch(location, data=body, headers=patch, timeout=timeout) as r:
-                    await r.read()
-                    status = r.status
-                    new_offset = r.headers.get("Upload-Offset")
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                if counted:
-                    result.errors[f"patch {type(exc).__name__}"] += 1
-                break  # start a new answer
-            latency = loop.time() - sent
-            if status != 204 or new_offset is None:
-                if counted:
-                    result.errors[f"patch {status}"] += 1
-                break
-            offset = int(new_offset)
-            if counted:
-                result.acks += 1
-                result.latencies.append(latency)
+                status, answer = await asyncio.wait_for(
+                    connection.request("POST", "/uploads/", create), TIMEOUT
+                )
+            except (TimeoutError, *CLIENT_ERRORS) as exc:
+                connection.close()
+                result.errors[f"create {type(exc).__name__}"] += 1
+                await asyncio.sleep(1)
+                continue
+            if status != 201:
+                result.errors[f"create {status}"] += 1
+                await asyncio.sleep(1)
+                continue
+            location = "/" + answer["location"].split("/", 3)[3]
+            offset = 0
+            for index in range(answer_chunks):
+                now = loop.time()
+                if now >= end:
+                    return
+                if next_send > now:
+                    await asyncio.sleep(next_send - now)
+                # One chunk per second; a candidate that fell behind does not burst.
+                next_send = max(next_send + 1.0, loop.time())
+                patch = {
+                    **headers,
+                    "Upload-Offset": str(offset),
+                    "Content-Type": "application/offset+octet-stream",
+                }
                 if index == answer_chunks - 1:
-                    result.completed += 1
+                    patch["Upload-Length"] = str(offset + len(body))
+                sent = loop.time()
+                # Counted if sent inside the measured window (whenever the answer comes).
+                counted = measuring[0]
+                try:
+                    status, answer = await asyncio.wait_for(
+                        connection.request("PATCH", location, patch, body), TIMEOUT
+                    )
+                except (TimeoutError, *CLIENT_ERRORS) as exc:
+                    connection.close()
+                    if counted:
+                        result.errors[f"patch {type(exc).__name__}"] += 1
+                    break  # start a new answer
+                latency = loop.time() - sent
+                new_offset = answer.get("upload-offset")
+                if status != 204 or new_offset is None:
+                    if counted:
+                        result.errors[f"patch {status}"] += 1
+                    break
+                offset = int(new_offset)
+                if counted:
+                    result.acks += 1
+                    result.latencies.append(latency)
+                    if index == answer_chunks - 1:
+                        result.completed += 1
+    finally:
+        connection.close()
+
+
+TIMEOUT = 30
 
 
 def _b64(text: str) -> str:
@@ -375,65 +431,58 @@ async def run_level(
     answer_chunks: int,
     pg: tuple[str, str],
 ) -> LevelResult:
-    import aiohttp
-
     result = LevelResult(candidates=candidates, duration=duration)
     body = os.urandom(CHUNK)
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.5
     end = start + warmup + duration
     measuring = [False]
-    connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        tasks = [
-            asyncio.create_task(
-                candidate(
-                    n,
-                    session,
-                    server.url,
-                    body,
-                    start + n / candidates,  # spread over the first second
-                    end,
-                    answer_chunks,
-                    result,
-                    measuring,
-                )
+    tasks = [
+        asyncio.create_task(
+            candidate(
+                n,
+                server.url,
+                body,
+                start + n / candidates,  # spread over the first second
+                end,
+                answer_chunks,
+                result,
+                measuring,
             )
-            for n in range(candidates)
-        ]
-        await asyncio.sleep(max(0, start + warmup - loop.time()))
-        # The measured window.
-        result.load_before = load_average()
-        pids = server.pids()
-        server_cpu = cpu_seconds(pids)
-        # PostgreSQL backends come and go (Django recycles connections): follow each one,
-        # counting a newcomer from zero and a leaver up to its last sample.
-        pg_first = {pid: cpu_seconds([pid]) for pid in postgres_backends(*pg)}
-        pg_last = dict(pg_first)
-        own = resource.getrusage(resource.RUSAGE_SELF)
-        began = time.monotonic()
-        measuring[0] = True
-        while loop.time() < end:
-            result.server_rss_max = max(result.server_rss_max, rss_bytes(pids))
-            for pid in postgres_backends(*pg):
-                pg_last[pid] = max(pg_last.get(pid, 0.0), cpu_seconds([pid]))
-            await asyncio.sleep(1)
-        measuring[0] = False
-        elapsed = time.monotonic() - began
-        result.duration = elapsed
-        result.server_cpu = (cpu_seconds(pids) - server_cpu) / elapsed
+        )
+        for n in range(candidates)
+    ]
+    await asyncio.sleep(max(0, start + warmup - loop.time()))
+    # The measured window.
+    result.load_before = load_average()
+    pids = server.pids()
+    server_cpu = cpu_seconds(pids)
+    # PostgreSQL backends come and go (Django recycles connections): follow each one,
+    # counting a newcomer from zero and a leaver up to its last sample.
+    pg_first = {pid: cpu_seconds([pid]) for pid in postgres_backends(*pg)}
+    pg_last = dict(pg_first)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    began = time.monotonic()
+    measuring[0] = True
+    while loop.time() < end:
+        result.server_rss_max = max(result.server_rss_max, rss_bytes(pids))
         for pid in postgres_backends(*pg):
             pg_last[pid] = max(pg_last.get(pid, 0.0), cpu_seconds([pid]))
-        pg_used = sum(last - pg_first.get(pid, 0.0) for pid, last in pg_last.items())
-        result.postgres_cpu = pg_used / elapsed
-        after = resource.getrusage(resource.RUSAGE_SELF)
-        result.generator_cpu = (
-            after.ru_utime - own.ru_utime + after.ru_stime - own.ru_stime
-        ) / elapsed
-        result.load_after = load_average()
-        done, pending = await asyncio.wait(tasks, timeout=35)
-        for task in pending:
-            task.cancel()
+        await asyncio.sleep(1)
+    measuring[0] = False
+    elapsed = time.monotonic() - began
+    result.duration = elapsed
+    result.server_cpu = (cpu_seconds(pids) - server_cpu) / elapsed
+    for pid in postgres_backends(*pg):
+        pg_last[pid] = max(pg_last.get(pid, 0.0), cpu_seconds([pid]))
+    pg_used = sum(last - pg_first.get(pid, 0.0) for pid, last in pg_last.items())
+    result.postgres_cpu = pg_used / elapsed
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    result.generator_cpu = (after.ru_utime - own.ru_utime + after.ru_stime - own.ru_stime) / elapsed
+    result.load_after = load_average()
+    done, pending = await asyncio.wait(tasks, timeout=35)
+    for task in pending:
+        task.cancel()
     return result
 
 
@@ -442,14 +491,21 @@ async def run_level(
 # Where a sampled request thread is, from the inside out: the first match names it.
 CATEGORIES = [
     ("fsync of the chunk", re.compile(r";flush \(")),
-    ("copying the chunk into the upload file", re.compile(r";copy_into \(")),
-    ("receiving the body (read + scratch file)", re.compile(r";receive_body \(")),
+    ("writing the chunk into the upload file", re.compile(r";copy_into \(")),
+    ("receiving the body", re.compile(r";receive_body \(")),
     (
-        "DB: BEGIN + row lock (SELECT ... FOR UPDATE)",
-        re.compile(r"upload_append \(.*;fetch_upload \("),
+        "DB: BEGIN + SELECT ... FOR UPDATE",
+        re.compile(
+            r"(__enter__ \(contextlib.py.*;pipelined_lock|upload_append .*;fetch_upload) \("
+        ),
     ),
-    ("DB: UPDATE of the offset", re.compile(r";save_upload_fields \(")),
-    ("DB: COMMIT (WAL flush)", re.compile(r"upload_append \(.*(transaction\.py|;commit \()")),
+    (
+        "DB: UPDATE + COMMIT",
+        re.compile(
+            r"(__exit__ \(contextlib.py.*;pipelined_lock \(|;save_upload_fields \("
+            r"|upload_append \(.*(transaction\.py|;commit \())"
+        ),
+    ),
     ("DB: early read (refuse before the body)", re.compile(r";_get_upload \(")),
     ("creating uploads", re.compile(r";upload_create \(")),
     ("completing answers", re.compile(r";_complete \(")),
