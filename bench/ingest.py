@@ -49,8 +49,6 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 def make_app() -> Any:
     """granian --factory target: Oneway's WSGI app plus the benchmark's upload policy."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oneway.settings")
-    if os.environ.get("XSWITCH"):
-        sys.setswitchinterval(float(os.environ["XSWITCH"]))
     from oneway.uploads.policy import Grant, UploadDenied, UploadPolicy, register_policy
     from oneway.wsgi import application
 
@@ -318,8 +316,13 @@ class Connection:
             if line:
                 name, _, value = line.partition(":")
                 answer[name.strip().lower()] = value.strip()
-        length = int(answer.get("content-length", "0"))
-        if length:
+        if answer.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        elif length := int(answer.get("content-length", "0")):
             await self.reader.readexactly(length)
         if answer.get("connection", "").lower() == "close":
             self.close()
@@ -331,7 +334,13 @@ class Connection:
         self.reader = self.writer = None
 
 
-CLIENT_ERRORS = (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError)
+CLIENT_ERRORS = (
+    OSError,
+    asyncio.IncompleteReadError,
+    asyncio.LimitOverrunError,
+    ValueError,
+    IndexError,
+)
 
 
 async def candidate(
@@ -496,13 +505,13 @@ CATEGORIES = [
     (
         "DB: BEGIN + SELECT ... FOR UPDATE",
         re.compile(
-            r"(__enter__ \(contextlib.py.*;pipelined_lock|upload_append .*;fetch_upload) \("
+            r"(__enter__ \(contextlib.py.*;row_lock_in_two_trips|upload_append .*;fetch_upload) \("
         ),
     ),
     (
         "DB: UPDATE + COMMIT",
         re.compile(
-            r"(__exit__ \(contextlib.py.*;pipelined_lock \(|;save_upload_fields \("
+            r"(TwoTripLock.commit \(|;save_upload_fields \("
             r"|upload_append \(.*(transaction\.py|;commit \())"
         ),
     ),

@@ -100,16 +100,16 @@ def upload_of(path: str) -> Upload:
 
 
 @pytest.fixture
-def pipelined_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Count the transactions that took the pipelined path (the real one still runs)."""
+def two_trip_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count the transactions that took the two-round-trip path (the real one still runs)."""
     calls: list[str] = []
-    real: Callable[..., AbstractContextManager[rows.PipelinedLock]] = rows.pipelined_lock
+    real: Callable[..., AbstractContextManager[rows.TwoTripLock]] = rows.row_lock_in_two_trips
 
-    def counting(upload_id: Any) -> AbstractContextManager[rows.PipelinedLock]:
+    def counting(upload_id: Any) -> AbstractContextManager[rows.TwoTripLock]:
         calls.append(str(upload_id))
         return real(upload_id)
 
-    monkeypatch.setattr(services, "pipelined_lock", counting)
+    monkeypatch.setattr(services, "row_lock_in_two_trips", counting)
     return calls
 
 
@@ -171,7 +171,7 @@ def test_policies_see_the_session_and_user_in_the_lane(session_policy: str) -> N
     assert headers["Upload-Offset"] == "0"
 
 
-def test_middle_chunks_keep_every_rule(upload_dirs: Path, pipelined_calls: list[str]) -> None:
+def test_middle_chunks_keep_every_rule(upload_dirs: Path, two_trip_calls: list[str]) -> None:
     path = create()
     chunks = [bytes([n]) * 1000 for n in range(1, 6)]
     offset = 0
@@ -183,9 +183,9 @@ def test_middle_chunks_keep_every_rule(upload_dirs: Path, pipelined_calls: list[
     part = upload_dirs / "incoming" / f"{upload_of(path).id.hex}.part"
     assert part.read_bytes() == b"".join(chunks[:4])
     # The first chunk had its prefix checked on the general path; the next three are
-    # middle chunks, which on PostgreSQL take the pipelined transaction.
+    # middle chunks, which on PostgreSQL take the two-round-trip transaction.
     expected = 3 if connection.vendor == "postgresql" else 0
-    assert len(pipelined_calls) == expected
+    assert len(two_trip_calls) == expected
 
     # A stale offset: 409 with the real one, nothing written.
     status, headers, _ = patch(path, 1000, b"x" * 10)

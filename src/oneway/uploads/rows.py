@@ -8,10 +8,12 @@ for a 300 KB chunk (about 2 ms of 5 per PATCH); these plain statements cost a fi
 that. They are portable (SQLite and PostgreSQL) and go through the fields' own
 conversions, so the Upload objects they return are the ones the ORM would build.
 
-On PostgreSQL they run on psycopg cursors with server-side binding (parameters travel
-apart from the statement, so nothing is quoted into SQL text in Python), and
-``pipelined_lock`` gives the hot path of a PATCH its transaction in two round trips
-instead of four: BEGIN with SELECT ... FOR UPDATE, then UPDATE with COMMIT.
+On PostgreSQL single statements run on psycopg cursors with server-side binding
+(parameters travel apart from the statement, so nothing is quoted into SQL text in
+Python), and ``row_lock_in_two_trips`` gives the hot path of a PATCH its transaction in two
+round trips instead of four: BEGIN with SELECT ... FOR UPDATE, then UPDATE with COMMIT.
+(psycopg's pipeline mode would do the same, but its wait loop polls the socket for
+writing as well as reading and spins: it cost more CPU than the round trips it saved.)
 """
 
 from __future__ import annotations
@@ -124,13 +126,13 @@ def save_upload_fields(upload: Upload, names: Iterable[str]) -> None:
         cursor.execute(sql, params)
 
 
-def can_pipeline() -> bool:
-    """Whether ``pipelined_lock`` can run here: PostgreSQL, outside any atomic block
-    (it runs its own transaction, which Django's must not wrap)."""
+def can_lock_in_two_trips() -> bool:
+    """Whether ``row_lock_in_two_trips`` can run here: PostgreSQL, outside any atomic
+    block (it runs its own transaction, which Django's must not wrap)."""
     return _native() and not connection.in_atomic_block
 
 
-class PipelinedLock:
+class TwoTripLock:
     """The upload's row, locked, and the one thing to do with it: ``commit(names)``."""
 
     def __init__(self, cursor: Any, upload: Upload | None) -> None:
@@ -139,44 +141,38 @@ class PipelinedLock:
         self.committed = False
 
     def commit(self, names: Iterable[str]) -> None:
-        """Queue UPDATE of ``names`` and COMMIT; both are sent, and their outcome known,
-        when the ``pipelined_lock`` block ends (an error then raises from it)."""
+        """UPDATE ``names`` and COMMIT, sent together: when this returns, the change is
+        committed; an error raises (and the transaction is rolled back)."""
         assert self.upload is not None
         sql, params = _update_statement(self.upload, names)
-        self._cursor.execute(sql, params)
-        self._cursor.execute("COMMIT")
+        self._cursor.execute(sql + "; COMMIT", params)
         self.committed = True
 
 
 @contextmanager
-def pipelined_lock(upload_id: uuid.UUID) -> Iterator[PipelinedLock]:
-    """Lock an upload's row in its own transaction, two round trips in all (PostgreSQL).
+def row_lock_in_two_trips(upload_id: uuid.UUID) -> Iterator[TwoTripLock]:
+    """Lock an upload's row in a transaction of its own, two round trips in all
+    (PostgreSQL): ``BEGIN; SELECT ... FOR UPDATE`` as one query, then, from ``commit``,
+    ``UPDATE ...; COMMIT`` as another (the simple query protocol runs several statements
+    per query; client-side binding, as Django's own cursors use, makes that possible).
 
     The block gets the locked upload (None if there is none) and either calls
-    ``commit(names)`` or leaves; anything else rolls the transaction back. When the block
-    returns normally after ``commit``, the UPDATE is committed: a failure raises here.
+    ``commit(names)`` or leaves; leaving any other way rolls the transaction back.
     """
-    assert can_pipeline(), "pipelined_lock needs PostgreSQL outside atomic blocks"
+    assert can_lock_in_two_trips(), "needs PostgreSQL outside atomic blocks"
     import psycopg
 
     pk = _PK.get_db_prep_value(upload_id, connection)
     connection.ensure_connection()
     raw = connection.connection
     try:
-        with (
-            connection.wrap_database_errors,
-            raw.pipeline(),
-            psycopg.Cursor(raw) as cursor,
-        ):
-            cursor.execute("BEGIN")
-            cursor.execute(_select_sql(True), [pk])
-            lock = PipelinedLock(cursor, _from_row(cursor.fetchone()))
-            yield lock
-            if not lock.committed:
-                cursor.execute("ROLLBACK")
+        with connection.wrap_database_errors, psycopg.ClientCursor(raw) as cursor:
+            cursor.execute("BEGIN; " + _select_sql(True), [pk])
+            cursor.nextset()  # past BEGIN's empty result, to the row
+            yield TwoTripLock(cursor, _from_row(cursor.fetchone()))
     finally:
-        # An error anywhere (ours, or the server's at the final sync) can leave the
-        # transaction open or aborted: end it before the connection is used again.
+        # Whatever happened (a refusal, an error of ours or of the server's), a
+        # transaction still open or aborted ends here, before the connection is reused.
         if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             with connection.wrap_database_errors:
                 raw.rollback()

@@ -38,7 +38,12 @@ from oneway.uploads.backends import Backend, backend_for, backend_name_for_new_u
 from oneway.uploads.fsio import DISK_FULL_ERRNOS, Spool, StorageFull
 from oneway.uploads.models import Upload
 from oneway.uploads.policy import Grant, UploadDenied, UploadPolicy, policy_for
-from oneway.uploads.rows import can_pipeline, fetch_upload, pipelined_lock, save_upload_fields
+from oneway.uploads.rows import (
+    can_lock_in_two_trips,
+    fetch_upload,
+    row_lock_in_two_trips,
+    save_upload_fields,
+)
 from oneway.uploads.signals import upload_completed
 
 logger = logging.getLogger(__name__)
@@ -277,7 +282,11 @@ def upload_append(
     size = body.size if body is not None else 0
     if body is not None and not body.checksum_ok:
         raise TusError(460, _("The checksum of the data does not match Upload-Checksum."))
-    if body is not None and _is_middle_chunk(seen, offset, size, length) and can_pipeline():
+    if (
+        body is not None
+        and _is_middle_chunk(seen, offset, size, length)
+        and can_lock_in_two_trips()
+    ):
         appended = _append_middle(upload_id, offset, body)
         if appended is not None:
             return appended
@@ -361,11 +370,12 @@ def _is_middle_chunk(upload: Upload | None, offset: int, size: int, length: int 
 def _append_middle(upload_id: uuid.UUID, offset: int, body: ReceivedBody) -> Upload | None:
     """``upload_append`` for a middle chunk, in two database round trips (PostgreSQL).
 
-    The same steps under the same row lock, in a transaction of its own: lock and check,
-    write and fsync, then UPDATE and COMMIT sent together. None when the locked row turns
+    The same steps under the same row lock, in a transaction of its own: BEGIN and the
+    locking SELECT sent together, check, write and fsync, then UPDATE and COMMIT sent
+    together. None when the locked row turns
     out not to be a middle chunk's after all: the caller takes the general path.
     """
-    with pipelined_lock(upload_id) as lock:
+    with row_lock_in_two_trips(upload_id) as lock:
         upload = lock.upload
         _check_locked(upload, offset)
         assert upload is not None
