@@ -3,9 +3,10 @@
 Each candidate streams one ~300 KB PATCH per second with correct offsets (as the recorder
 does while recording), into an upload of deferred length that it completes after
 ``--answer-chunks`` chunks, then starts the next answer. The server is the production
-setup: granian (WSGI, 2 workers) with PostgreSQL, local in-progress storage. The load
-generator is one asyncio process (plain HTTP/1.1 over asyncio streams, one keep-alive
-connection per candidate) on the same 2-core machine, loopback only.
+setup: granian (WSGI, 2 workers of 6 threads; more threads only add GIL hand-offs) with
+PostgreSQL, local in-progress storage. The load generator is one asyncio process (plain
+HTTP/1.1 over asyncio streams, one keep-alive connection per candidate) on the same
+2-core machine, loopback only.
 
 Reports per level: achieved PATCH rate against the target, acknowledgement latency
 (p50/p99/max), errors, server CPU and memory, PostgreSQL backend CPU, the load
@@ -500,7 +501,7 @@ async def run_level(
 # Where a sampled request thread is, from the inside out: the first match names it.
 CATEGORIES = [
     ("fsync of the chunk", re.compile(r";flush \(")),
-    ("writing the chunk into the upload file", re.compile(r";copy_into \(")),
+    ("writing the chunk into the upload file", re.compile(r"[;.]copy_into \(")),
     ("receiving the body", re.compile(r";receive_body \(")),
     (
         "DB: BEGIN + SELECT ... FOR UPDATE",
@@ -560,7 +561,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--answer-chunks", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=6)
     parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--profile-level", type=int, default=500)
     parser.add_argument("--profile-seconds", type=int, default=20)
