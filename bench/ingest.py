@@ -48,7 +48,13 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def make_app() -> Any:
-    """granian --factory target: Oneway's WSGI app plus the benchmark's upload policy."""
+    """granian --factory target: Oneway's WSGI app plus the benchmark's upload policy, or
+    with ONEWAY_BENCH_BASELINE set, one of the baselines in ingest_baselines.py."""
+    baseline = os.environ.get("ONEWAY_BENCH_BASELINE", "")
+    if baseline == "bare":
+        from ingest_baselines import bare_app
+
+        return bare_app()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oneway.settings")
     from oneway.uploads.policy import Grant, UploadDenied, UploadPolicy, register_policy
     from oneway.wsgi import application
@@ -67,6 +73,10 @@ def make_app() -> Any:
                 raise UploadDenied(403, "not yours")
 
     register_policy(PURPOSE, BenchPolicy())
+    if baseline == "durable":
+        from ingest_baselines import durable_app
+
+        return durable_app(application, CANDIDATE_HEADER)
     return application
 
 
@@ -568,6 +578,12 @@ def main() -> None:
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
     parser.add_argument("--keep-profiles", type=Path, help="copy py-spy's raw output here")
+    parser.add_argument(
+        "--baselines",
+        default="bare,durable",
+        help="baselines (ingest_baselines.py) to measure in the same run; '' for none",
+    )
+    parser.add_argument("--baseline-levels", default="500")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="oneway-bench-ingest-"))
@@ -584,44 +600,16 @@ def main() -> None:
     }
     print(f"load average before: {load_average()}  (2 cores, shared with other work)")
     results: list[dict[str, Any]] = []
+    baselines: dict[str, list[dict[str, Any]]] = {}
     profiles: dict[str, Any] = {}
-    server = None
+    server: Server | None = None
     try:
         env["DATABASE_URL"] = prepare_database(args.admin_url, db_name, env)
         server = Server(env, args.workers, args.threads, workdir / "granian.log")
         server.start()
         pg = (args.admin_url, db_name)
-        header = (
-            f"{'cand.':>6} {'target/s':>9} {'acked/s':>8} {'MB/s':>6} {'p50 ms':>7} "
-            f"{'p99 ms':>7} {'max ms':>7} {'errors':>6} {'srv CPU':>8} {'srv RSS':>8} "
-            f"{'PG CPU':>7} {'gen CPU':>8} {'load before/after':>20}"
-        )
-        print(header)
-        for level in [int(x) for x in args.levels.split(",")]:
-            result = asyncio.run(
-                run_level(server, level, args.duration, args.warmup, args.answer_chunks, pg)
-            )
-            s = result.summary()
-            results.append(s)
-            print(
-                f"{level:>6} {level:>9} {s['achieved_patch_per_s']:>8} "
-                f"{s['achieved_mb_per_s']:>6} {s['p50_ms']:>7} {s['p99_ms']:>7} "
-                f"{s['max_ms']:>7} {s['errors']:>6} {s['server_cpu_percent']:>7}% "
-                f"{s['server_rss_max_mb']:>6}MB {s['postgres_cpu_percent']:>6}% "
-                f"{s['generator_cpu_percent']:>7}% {s['load_before']:>9} / {s['load_after']}",
-                flush=True,
-            )
-            per = s["cpu_ms_per_patch"]
-            print(
-                f"       CPU per acknowledged PATCH: server {per['server']} ms, PostgreSQL "
-                f"{per['postgres']} ms, load generator {per['generator']} ms; "
-                f"{s['answers_completed']} answers completed"
-            )
-            if s["error_kinds"]:
-                print(f"       errors: {s['error_kinds']}")
-            # Free the disk between levels (several GB at the higher levels).
-            for sub in ("incoming", "media"):
-                shutil.rmtree(workdir / sub, ignore_errors=True)
+        print(HEADER)
+        results = measure_levels(server, args, pg, workdir)
         if not args.no_profile:
             profiles = asyncio.run(profile_under_load(server, args, pg, workdir))
             for mode, data in profiles.items():
@@ -633,6 +621,30 @@ def main() -> None:
                 print("  top frames:")
                 for name, share in data["top_frames"]:
                     print(f"  {share:5.1f}%  {name}")
+        server.stop()
+        server = None
+        for name in [b for b in args.baselines.split(",") if b]:
+            print(f"\nbaseline '{name}' (ingest_baselines.py), same generator and granian:")
+            server = Server(
+                {**env, "ONEWAY_BENCH_BASELINE": name},
+                args.workers,
+                args.threads,
+                workdir / "granian.log",
+            )
+            server.start()
+            print(HEADER)
+            measured = measure_levels(server, args, pg, workdir, args.baseline_levels)
+            baselines[name] = measured
+            server.stop()
+            server = None
+            for base in measured:
+                ours = next((r for r in results if r["candidates"] == base["candidates"]), None)
+                if ours is not None:
+                    print(
+                        f"       Oneway / {name} at {base['candidates']}: acknowledged rate "
+                        f"{ours['achieved_patch_per_s'] / base['achieved_patch_per_s']:.2f}, "
+                        f"server CPU per PATCH {ours['cpu_ms_per_patch']['server'] / max(base['cpu_ms_per_patch']['server'], 0.01):.2f}"
+                    )
     finally:
         if server is not None:
             server.stop()
@@ -642,7 +654,52 @@ def main() -> None:
             shutil.rmtree(workdir, ignore_errors=True)
     print(f"load average after: {load_average()}")
     if args.json:
-        args.json.write_text(json.dumps({"levels": results, "profiles": profiles}, indent=2))
+        args.json.write_text(
+            json.dumps({"levels": results, "profiles": profiles, "baselines": baselines}, indent=2)
+        )
+
+
+HEADER = (
+    f"{'cand.':>6} {'target/s':>9} {'acked/s':>8} {'MB/s':>6} {'p50 ms':>7} "
+    f"{'p99 ms':>7} {'max ms':>7} {'errors':>6} {'srv CPU':>8} {'srv RSS':>8} "
+    f"{'PG CPU':>7} {'gen CPU':>8} {'load before/after':>20}"
+)
+
+
+def measure_levels(
+    server: Server,
+    args: argparse.Namespace,
+    pg: tuple[str, str],
+    workdir: Path,
+    levels: str | None = None,
+) -> list[dict[str, Any]]:
+    results = []
+    for level in [int(x) for x in (levels or args.levels).split(",")]:
+        result = asyncio.run(
+            run_level(server, level, args.duration, args.warmup, args.answer_chunks, pg)
+        )
+        s = result.summary()
+        results.append(s)
+        print(
+            f"{level:>6} {level:>9} {s['achieved_patch_per_s']:>8} "
+            f"{s['achieved_mb_per_s']:>6} {s['p50_ms']:>7} {s['p99_ms']:>7} "
+            f"{s['max_ms']:>7} {s['errors']:>6} {s['server_cpu_percent']:>7}% "
+            f"{s['server_rss_max_mb']:>6}MB {s['postgres_cpu_percent']:>6}% "
+            f"{s['generator_cpu_percent']:>7}% {s['load_before']:>9} / {s['load_after']}",
+            flush=True,
+        )
+        per = s["cpu_ms_per_patch"]
+        print(
+            f"       CPU per acknowledged PATCH: server {per['server']} ms, PostgreSQL "
+            f"{per['postgres']} ms, load generator {per['generator']} ms; "
+            f"{s['answers_completed']} answers completed"
+        )
+        if s["error_kinds"]:
+            print(f"       errors: {s['error_kinds']}")
+        # Free the disk between levels (several GB at the higher levels).
+        for sub in ("incoming", "media"):
+            shutil.rmtree(workdir / sub, ignore_errors=True)
+    return results
 
 
 async def profile_under_load(

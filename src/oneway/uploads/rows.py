@@ -24,7 +24,8 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any, cast
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from oneway.uploads.models import Upload
 
@@ -45,21 +46,32 @@ def _select_sql(for_update: bool) -> str:
 
 
 @cache
-def _converters() -> list[tuple[Any, list[Converter]]]:
+def _converters() -> list[tuple[int, Any, list[Converter]]]:
+    """(position, column, converters) of the columns that need converting."""
     table = Upload._meta.db_table
     result = []
-    for field in Upload._meta.concrete_fields:
+    for position, field in enumerate(Upload._meta.concrete_fields):
         column = field.get_col(table)
         # What the ORM's compiler applies to each column (backend first, then the field).
         converters = connection.ops.get_db_converters(column)
         converters += column.get_db_converters(connection)
-        result.append((column, converters))
+        if converters:
+            result.append((position, column, converters))
     return result
 
 
-def _native() -> bool:
+_ATTNAMES = [field.attname for field in Upload._meta.concrete_fields]
+
+
+def _db() -> BaseDatabaseWrapper:
+    """This thread's connection, looked up once per call (every attribute access through
+    ``django.db.connection`` looks it up again)."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _native(db: BaseDatabaseWrapper) -> bool:
     """PostgreSQL through psycopg 3: use its own cursors (server-side binding)."""
-    if connection.vendor != "postgresql":
+    if db.vendor != "postgresql":
         return False
     from django.db.backends.postgresql.psycopg_any import is_psycopg3
 
@@ -67,75 +79,83 @@ def _native() -> bool:
 
 
 @contextmanager
-def _cursor() -> Iterator[Any]:
-    if not _native():
-        with connection.cursor() as cursor:
+def _cursor(db: BaseDatabaseWrapper) -> Iterator[Any]:
+    if not _native(db):
+        with db.cursor() as cursor:
             yield cursor
         return
     import psycopg
 
-    connection.ensure_connection()
-    with (
-        connection.wrap_database_errors,
-        psycopg.Cursor(connection.connection) as cursor,
-    ):
+    db.ensure_connection()
+    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
         yield cursor
 
 
-def _from_row(row: tuple[Any, ...] | None) -> Upload | None:
+def _from_row(db: BaseDatabaseWrapper, row: tuple[Any, ...] | None) -> Upload | None:
     if row is None:
         return None
-    values = []
-    for value, (column, converters) in zip(row, _converters(), strict=True):
+    values = list(row)
+    for position, column, converters in _converters():
+        value = values[position]
         for converter in converters:
-            value = converter(value, column, connection)
-        values.append(value)
-    names = [field.attname for field in Upload._meta.concrete_fields]
-    return Upload.from_db(connection.alias, names, values)
+            value = converter(value, column, db)
+        values[position] = value
+    return Upload.from_db(db.alias, _ATTNAMES, values)
 
 
 def fetch_upload(upload_id: uuid.UUID, *, for_update: bool = False) -> Upload | None:
     """The upload, or None. ``for_update`` locks its row until the transaction ends."""
-    pk = _PK.get_db_prep_value(upload_id, connection)
-    with _cursor() as cursor:
+    db = _db()
+    pk = _PK.get_db_prep_value(upload_id, db)
+    with _cursor(db) as cursor:
         cursor.execute(_select_sql(for_update), [pk])
         row = cursor.fetchone()
-    return _from_row(row)
+    return _from_row(db, row)
 
 
-def _update_statement(upload: Upload, names: Iterable[str]) -> tuple[str, list[Any]]:
+@cache
+def _update_sql(names: tuple[str, ...]) -> tuple[str, list[models.Field[Any, Any]]]:
     quote = connection.ops.quote_name
     fields = [cast("models.Field[Any, Any]", Upload._meta.get_field(name)) for name in names]
-    assignments = []
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    table = quote(Upload._meta.db_table)
+    sql = f"UPDATE {table} SET {assignments} WHERE {quote(_PK.column)} = %s"  # noqa: S608
+    return sql, fields
+
+
+def _update_statement(
+    db: BaseDatabaseWrapper, upload: Upload, names: Iterable[str]
+) -> tuple[str, list[Any]]:
+    sql, fields = _update_sql(tuple(names))
     params: list[Any] = []
     for field in fields:
         if getattr(field, "auto_now", False):
             field.pre_save(upload, add=False)
-        assignments.append(f"{quote(field.column)} = %s")
-        params.append(field.get_db_prep_save(getattr(upload, field.attname), connection))
-    params.append(_PK.get_db_prep_value(upload.pk, connection))
-    table = quote(Upload._meta.db_table)
-    sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE {quote(_PK.column)} = %s"  # noqa: S608
+        params.append(field.get_db_prep_save(getattr(upload, field.attname), db))
+    params.append(_PK.get_db_prep_value(upload.pk, db))
     return sql, params
 
 
 def save_upload_fields(upload: Upload, names: Iterable[str]) -> None:
     """UPDATE only ``names`` of ``upload`` (like ``save(update_fields=...)``)."""
-    sql, params = _update_statement(upload, names)
-    with _cursor() as cursor:
+    db = _db()
+    sql, params = _update_statement(db, upload, names)
+    with _cursor(db) as cursor:
         cursor.execute(sql, params)
 
 
 def can_lock_in_two_trips() -> bool:
     """Whether ``row_lock_in_two_trips`` can run here: PostgreSQL, outside any atomic
     block (it runs its own transaction, which Django's must not wrap)."""
-    return _native() and not connection.in_atomic_block
+    db = _db()
+    return _native(db) and not db.in_atomic_block
 
 
 class TwoTripLock:
     """The upload's row, locked, and the one thing to do with it: ``commit(names)``."""
 
-    def __init__(self, cursor: Any, upload: Upload | None) -> None:
+    def __init__(self, db: BaseDatabaseWrapper, cursor: Any, upload: Upload | None) -> None:
+        self._db = db
         self._cursor = cursor
         self.upload = upload
         self.committed = False
@@ -144,7 +164,7 @@ class TwoTripLock:
         """UPDATE ``names`` and COMMIT, sent together: when this returns, the change is
         committed; an error raises (and the transaction is rolled back)."""
         assert self.upload is not None
-        sql, params = _update_statement(self.upload, names)
+        sql, params = _update_statement(self._db, self.upload, names)
         self._cursor.execute(sql + "; COMMIT", params)
         self.committed = True
 
@@ -162,17 +182,18 @@ def row_lock_in_two_trips(upload_id: uuid.UUID) -> Iterator[TwoTripLock]:
     assert can_lock_in_two_trips(), "needs PostgreSQL outside atomic blocks"
     import psycopg
 
-    pk = _PK.get_db_prep_value(upload_id, connection)
-    connection.ensure_connection()
-    raw = connection.connection
+    db = _db()
+    pk = _PK.get_db_prep_value(upload_id, db)
+    db.ensure_connection()
+    raw = db.connection
     try:
-        with connection.wrap_database_errors, psycopg.ClientCursor(raw) as cursor:
+        with db.wrap_database_errors, psycopg.ClientCursor(raw) as cursor:
             cursor.execute("BEGIN; " + _select_sql(True), [pk])
             cursor.nextset()  # past BEGIN's empty result, to the row
-            yield TwoTripLock(cursor, _from_row(cursor.fetchone()))
+            yield TwoTripLock(db, cursor, _from_row(db, cursor.fetchone()))
     finally:
         # Whatever happened (a refusal, an error of ours or of the server's), a
         # transaction still open or aborted ends here, before the connection is reused.
         if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            with connection.wrap_database_errors:
+            with db.wrap_database_errors:
                 raw.rollback()

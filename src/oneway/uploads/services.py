@@ -36,7 +36,7 @@ from oneway.core.audit import log_action
 from oneway.uploads import conf
 from oneway.uploads.backends import Backend, backend_for, backend_name_for_new_upload
 from oneway.uploads.fsio import DISK_FULL_ERRNOS, Spool, StorageFull
-from oneway.uploads.models import Upload
+from oneway.uploads.models import Upload, UploadBackend
 from oneway.uploads.policy import Grant, UploadDenied, UploadPolicy, policy_for
 from oneway.uploads.rows import (
     can_lock_in_two_trips,
@@ -264,6 +264,11 @@ _CHANGING_FIELDS = [
 ]
 
 
+# What a middle chunk changes: the offset, and with S3 the multipart state.
+_S3_FIELDS = ["s3_upload_id", "s3_parts", "s3_parts_size"]
+_MIDDLE_FIELDS = {False: ["offset", "updated_at"], True: ["offset", "updated_at", *_S3_FIELDS]}
+
+
 def upload_append(
     *,
     upload_id: uuid.UUID,
@@ -386,7 +391,7 @@ def _append_middle(upload_id: uuid.UUID, offset: int, body: ReceivedBody) -> Upl
         backend.append(upload, body.spool, body.size)
         upload.offset = offset + body.size
         backend.store_parts(upload, completing=False)
-        lock.commit(_CHANGING_FIELDS)
+        lock.commit(_MIDDLE_FIELDS[upload.backend == UploadBackend.S3])
     _forget_stale(upload)
     return upload
 
