@@ -2,11 +2,12 @@
 
 Each candidate streams one ~300 KB PATCH per second with correct offsets (as the recorder
 does while recording), into an upload of deferred length that it completes after
-``--answer-chunks`` chunks, then starts the next answer. The server is the production
-setup: granian (WSGI, 2 workers of 6 threads; more threads only add GIL hand-offs) with
-PostgreSQL, local in-progress storage. The load generator is one asyncio process (plain
-HTTP/1.1 over asyncio streams, one keep-alive connection per candidate) on the same
-2-core machine, loopback only.
+``--answer-chunks`` chunks (the first answer of each candidate is shorter, by a length of
+its own, so that answers end at different moments), then starts the next answer. The
+server is the production setup: granian (WSGI, 2 workers of 6 threads; more threads only
+add GIL hand-offs) with PostgreSQL, local in-progress storage. The load generator is one
+asyncio process (plain HTTP/1.1 over asyncio streams, one keep-alive connection per
+candidate) on the same 2-core machine, loopback only.
 
 Reports per level: achieved PATCH rate against the target, acknowledgement latency
 (p50/p99/max), errors, server CPU and memory, PostgreSQL backend CPU, the load
@@ -374,6 +375,7 @@ async def candidate(
         "Upload-Metadata": "purpose " + _b64(PURPOSE) + ",filename " + _b64("answer.webm"),
     }
     next_send = begin
+    first_done = False
     try:
         while loop.time() < end:
             try:
@@ -391,7 +393,12 @@ async def candidate(
                 continue
             location = "/" + answer["location"].split("/", 3)[3]
             offset = 0
-            for index in range(answer_chunks):
+            # Candidates are at different points of their interviews: the first answer of
+            # each is cut to a length of its own, so answers do not all end (and the next
+            # ones start) in the same second, which no real group of candidates does.
+            chunks = answer_chunks if first_done else 1 + (n * 7919) % answer_chunks
+            first_done = True
+            for index in range(chunks):
                 now = loop.time()
                 if now >= end:
                     return
@@ -404,7 +411,7 @@ async def candidate(
                     "Upload-Offset": str(offset),
                     "Content-Type": "application/offset+octet-stream",
                 }
-                if index == answer_chunks - 1:
+                if index == chunks - 1:
                     patch["Upload-Length"] = str(offset + len(body))
                 sent = loop.time()
                 # Counted if sent inside the measured window (whenever the answer comes).
@@ -428,7 +435,7 @@ async def candidate(
                 if counted:
                     result.acks += 1
                     result.latencies.append(latency)
-                    if index == answer_chunks - 1:
+                    if index == chunks - 1:
                         result.completed += 1
     finally:
         connection.close()
