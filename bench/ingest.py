@@ -50,10 +50,10 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 def make_app() -> Any:
     """granian --factory target: Oneway's WSGI app plus the benchmark's upload policy, or
-    with ONEWAY_BENCH_BASELINE set, one of the baselines in ingest_baselines.py."""
+    with ONEWAY_BENCH_BASELINE set, one of the baselines in _ingest_baselines.py."""
     baseline = os.environ.get("ONEWAY_BENCH_BASELINE", "")
     if baseline == "bare":
-        from ingest_baselines import bare_app
+        from _ingest_baselines import bare_app
 
         return bare_app()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oneway.settings")
@@ -75,7 +75,7 @@ def make_app() -> Any:
 
     register_policy(PURPOSE, BenchPolicy())
     if baseline == "durable":
-        from ingest_baselines import durable_app
+        from _ingest_baselines import durable_app
 
         return durable_app(application, CANDIDATE_HEADER)
     return application
@@ -588,7 +588,7 @@ def main() -> None:
     parser.add_argument(
         "--baselines",
         default="bare,durable",
-        help="baselines (ingest_baselines.py) to measure in the same run; '' for none",
+        help="baselines (_ingest_baselines.py) to measure in the same run; '' for none",
     )
     parser.add_argument("--baseline-levels", default="500")
     args = parser.parse_args()
@@ -631,7 +631,7 @@ def main() -> None:
         server.stop()
         server = None
         for name in [b for b in args.baselines.split(",") if b]:
-            print(f"\nbaseline '{name}' (ingest_baselines.py), same generator and granian:")
+            print(f"\nbaseline '{name}' (_ingest_baselines.py), same generator and granian:")
             server = Server(
                 {**env, "ONEWAY_BENCH_BASELINE": name},
                 args.workers,
