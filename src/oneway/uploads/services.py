@@ -345,17 +345,22 @@ def upload_append(
     return upload
 
 
-def _check_locked(upload: Upload | None, offset: int) -> None:
-    """What the row, read under its lock, must allow before any data is written."""
-    if upload is None:
-        raise TusError(404, _("There is no such upload."))
-    check_usable(upload)
+def check_offset(upload: Upload, offset: int) -> None:
+    """409 with the upload's real offset unless ``offset`` is it."""
     if offset != upload.offset:
         raise TusError(
             409,
             _("Upload-Offset does not match the upload's offset."),
             {"Upload-Offset": str(upload.offset)},
         )
+
+
+def _check_locked(upload: Upload | None, offset: int) -> None:
+    """What the row, read under its lock, must allow before any data is written."""
+    if upload is None:
+        raise TusError(404, _("There is no such upload."))
+    check_usable(upload)
+    check_offset(upload, offset)
 
 
 def _is_middle_chunk(upload: Upload | None, offset: int, size: int, length: int | None) -> bool:

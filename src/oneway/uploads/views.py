@@ -36,6 +36,7 @@ from oneway.uploads.services import (
     ReceivedBody,
     TusError,
     check_declared_length,
+    check_offset,
     check_patch_limits,
     check_usable,
     parse_checksum,
@@ -326,12 +327,7 @@ def _patch(request: HttpRequest, upload: Upload) -> HttpResponse:
     announced = _body_size(request)
     # Refuse what would be refused anyway before reading a byte of the body.
     check_usable(upload)
-    if offset != upload.offset:
-        raise TusError(
-            409,
-            _("Upload-Offset does not match the upload's offset."),
-            {"Upload-Offset": str(upload.offset)},
-        )
+    check_offset(upload, offset)
     check_declared_length(upload, length)
     if announced is not None:
         _check_chunk(announced)
