@@ -73,10 +73,6 @@ class Spool:
         self._blocks: list[bytes] = []
         self._file: IO[bytes] | None = None
 
-    @property
-    def in_memory(self) -> bool:
-        return self._file is None
-
     def write(self, block: bytes) -> None:
         if self._file is None and self.size + len(block) > self.memory_limit:
             self._spill()

@@ -71,8 +71,11 @@ def _db() -> BaseDatabaseWrapper:
 
 def _native(db: BaseDatabaseWrapper) -> bool:
     """PostgreSQL through psycopg 3: use its own cursors (server-side binding)."""
-    if db.vendor != "postgresql":
-        return False
+    return db.vendor == "postgresql" and _psycopg3()
+
+
+@cache
+def _psycopg3() -> bool:
     from django.db.backends.postgresql.psycopg_any import is_psycopg3
 
     return bool(is_psycopg3)

@@ -77,10 +77,13 @@ class ReceivedBody:
     """A request body parked in a spool (memory, or a scratch file when large)."""
 
     spool: Spool
-    size: int
     # False when the client went away before sending everything it announced.
     whole: bool
     checksum_ok: bool
+
+    @property
+    def size(self) -> int:
+        return self.spool.size
 
     def close(self) -> None:
         self.spool.close()
@@ -216,7 +219,7 @@ def receive_body(
     checksum_ok = checksum is None or (
         whole and hasher is not None and hasher.digest() == checksum.digest
     )
-    return ReceivedBody(spool=spool, size=size, whole=whole, checksum_ok=checksum_ok)
+    return ReceivedBody(spool=spool, whole=whole, checksum_ok=checksum_ok)
 
 
 def check_patch_limits(upload: Upload, *, offset: int, size: int, length: int | None) -> None:
@@ -250,23 +253,18 @@ def check_usable(upload: Upload, now: datetime | None = None) -> None:
         raise TusError(410, _("This upload has expired."))
 
 
+# An S3 upload's multipart state (stored parts).
+_S3_FIELDS = ["s3_upload_id", "s3_parts", "s3_parts_size"]
 # What a PATCH can change (a short UPDATE: this runs for every chunk of every upload).
 _CHANGING_FIELDS = [
     "length",
     "offset",
     "prefix_checked",
     "storage_name",
-    "s3_upload_id",
-    "s3_parts",
-    "s3_parts_size",
+    *_S3_FIELDS,
     "completed_at",
     "updated_at",
 ]
-
-
-# What a middle chunk changes: the offset, and with S3 the multipart state.
-_S3_FIELDS = ["s3_upload_id", "s3_parts", "s3_parts_size"]
-_MIDDLE_FIELDS = {False: ["offset", "updated_at"], True: ["offset", "updated_at", *_S3_FIELDS]}
 
 
 def upload_append(
@@ -382,8 +380,8 @@ def _append_middle(upload_id: uuid.UUID, offset: int, body: ReceivedBody) -> Upl
 
     The same steps under the same row lock, in a transaction of its own: BEGIN and the
     locking SELECT sent together, check, write and fsync, then UPDATE and COMMIT sent
-    together. None when the locked row turns
-    out not to be a middle chunk's after all: the caller takes the general path.
+    together. None when the locked row turns out not to be a middle chunk's after all:
+    the caller takes the general path.
     """
     with row_lock_in_two_trips(upload_id) as lock:
         upload = lock.upload
@@ -396,7 +394,9 @@ def _append_middle(upload_id: uuid.UUID, offset: int, body: ReceivedBody) -> Upl
         backend.append(upload, body.spool, body.size)
         upload.offset = offset + body.size
         backend.store_parts(upload, completing=False)
-        lock.commit(_MIDDLE_FIELDS[upload.backend == UploadBackend.S3])
+        # Only the offset changes, and with S3 the parts stored on the way.
+        s3 = upload.backend == UploadBackend.S3
+        lock.commit(["offset", "updated_at", *(_S3_FIELDS if s3 else [])])
     _forget_stale(upload)
     return upload
 
