@@ -10,9 +10,9 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from oneway.access import candidate_alias
 from oneway.accounts.models import User
 from oneway.core.models import Interview, Invitation
-from oneway.reviews.access import candidate_alias
 from oneway.reviews.models import Rating, Review
 from oneway.reviews.services import comment_add, review_rate, review_submit
 from oneway.reviews.tasks import send_digest

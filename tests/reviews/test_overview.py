@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from oneway.access import viewer_from
 from oneway.accounts.models import User
 from oneway.core.models import AuditEntry, Interview, Invitation
-from oneway.reviews.access import viewer_from
 from oneway.reviews.models import Decision
 from oneway.reviews.selectors import compare_order
 from oneway.reviews.services import review_rate, review_submit

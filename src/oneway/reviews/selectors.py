@@ -28,8 +28,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from oneway.access import Viewer, candidate_alias, visible_interviews
 from oneway.core.models import Answer, Interview, Invitation, InvitationStatus, Question
-from oneway.reviews.access import Viewer, candidate_alias, visible_interviews
 from oneway.reviews.models import DecisionStatus, Rating, Review, ReviewerAssignment
 from oneway.reviews.search import filter_by_text
 

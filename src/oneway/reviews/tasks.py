@@ -15,13 +15,13 @@ from django.utils.translation import gettext
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from oneway.access import candidate_alias
 from oneway.accounts.models import User
 from oneway.accounts.roles import Role
 from oneway.core.audit import log_action
 from oneway.core.emails import send_templated_email
 from oneway.core.format_card import FormatCard
 from oneway.core.models import Answer, Invitation, InvitationStatus, Membership
-from oneway.reviews.access import candidate_alias
 from oneway.reviews.decision_emails import fill, templates_for
 from oneway.reviews.models import (
     CommentMention,

@@ -14,6 +14,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from oneway.access import (
+    Viewer,
+    access_answer,
+    access_invitation,
+    is_hidden,
+    require,
+    shown_email,
+    shown_name,
+    viewer_from,
+    visible_invitations,
+)
 from oneway.accounts.permissions import staff_view
 from oneway.core.audit import log_action
 from oneway.core.models import Answer, Invitation, InvitationStatus, Question
@@ -28,17 +39,6 @@ from oneway.dashboard.review.context import (
     template_exists,
 )
 from oneway.dashboard.review.forms import CommentForm, DecisionForm, ReviewForm
-from oneway.reviews.access import (
-    Viewer,
-    answer_for,
-    invitation_for,
-    is_hidden,
-    require,
-    shown_email,
-    shown_name,
-    viewer_from,
-    visible_invitations,
-)
 from oneway.reviews.captions import webvtt
 from oneway.reviews.decision_emails import EMAIL_STATUSES, fill, templates_for
 from oneway.reviews.media import play_url, signed_url
@@ -118,7 +118,7 @@ def candidate_page(
     status: int = 200,
 ) -> HttpResponse:
     viewer = viewer_from(request)
-    invitation = invitation_for(viewer, invitation_id, related=("decision__changed_by",))
+    invitation = access_invitation(viewer, invitation_id, related=("decision__changed_by",))
     interview = invitation.interview
     blocks = answer_blocks(invitation)
     reviews = reviews_of(invitation)
@@ -223,7 +223,7 @@ def _back(invitation_id: int, anchor: str = "") -> HttpResponse:
 @require_POST
 def rate(request: HttpRequest, invitation_id: int) -> HttpResponse:
     viewer = viewer_from(request)
-    invitation = invitation_for(viewer, invitation_id)
+    invitation = access_invitation(viewer, invitation_id)
     question = Question.objects.filter(
         pk=int_or_none(request.POST.get("question_id")) or 0, interview_id=invitation.interview_id
     ).first()
@@ -257,7 +257,7 @@ def rate(request: HttpRequest, invitation_id: int) -> HttpResponse:
 @require_POST
 def save_review(request: HttpRequest, invitation_id: int) -> HttpResponse:
     viewer = viewer_from(request)
-    invitation = invitation_for(viewer, invitation_id)
+    invitation = access_invitation(viewer, invitation_id)
     form = ReviewForm(request.POST)
     if form.is_valid():
         service = review_submit if request.POST.get("action") == "submit" else review_save
@@ -284,7 +284,7 @@ def save_review(request: HttpRequest, invitation_id: int) -> HttpResponse:
 @require_POST
 def add_comment(request: HttpRequest, invitation_id: int) -> HttpResponse:
     viewer = viewer_from(request)
-    invitation = invitation_for(viewer, invitation_id)
+    invitation = access_invitation(viewer, invitation_id)
     form = CommentForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -339,7 +339,7 @@ def delete_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
 @require_POST
 def change_decision(request: HttpRequest, invitation_id: int) -> HttpResponse:
     viewer = viewer_from(request)
-    invitation = invitation_for(viewer, invitation_id)
+    invitation = access_invitation(viewer, invitation_id)
     require(viewer, "decisions.change")
     form = DecisionForm(request.POST)
     if form.is_valid():
@@ -369,14 +369,14 @@ def change_decision(request: HttpRequest, invitation_id: int) -> HttpResponse:
 def answer_media(request: HttpRequest, answer_id: int) -> HttpResponse:
     """Fresh signed URLs for one answer (the player asks again when they expire)."""
     viewer = viewer_from(request)
-    answer = answer_for(viewer, answer_id)
+    answer = access_answer(viewer, answer_id)
     take = answer.submitted_take
     if answer.submitted_at is None or take is None or take.media is None:
         raise Http404
     reviewed = Review.objects.filter(
         invitation_id=answer.invitation_id, reviewer=viewer.user, submitted_at__isnull=False
     ).exists()
-    assert answer.question is not None  # answer_for() excludes practice answers
+    assert answer.question is not None  # access_answer() excludes practice answers
     block = AnswerBlock(
         number=0,
         question=answer.question,
@@ -399,7 +399,7 @@ def answer_media(request: HttpRequest, answer_id: int) -> HttpResponse:
 def answer_captions(request: HttpRequest, answer_id: int) -> HttpResponse:
     """WebVTT captions made from the transcript's word timings."""
     viewer = viewer_from(request)
-    answer = answer_for(viewer, answer_id)
+    answer = access_answer(viewer, answer_id)
     take = answer.submitted_take
     if answer.submitted_at is None or take is None or take.media is None:
         raise Http404

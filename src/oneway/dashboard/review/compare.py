@@ -5,12 +5,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from oneway.access import access_interview, candidate_alias, viewer_from
 from oneway.accounts.permissions import staff_view
 from oneway.core.models import Answer, Invitation
 from oneway.dashboard.review.candidates import media_urls
 from oneway.dashboard.review.common import int_or_none
 from oneway.dashboard.review.context import AnswerBlock
-from oneway.reviews.access import candidate_alias, interview_for, viewer_from
 from oneway.reviews.models import Rating, Review
 from oneway.reviews.selectors import compare_order
 from oneway.reviews.services.preferences import PLAYBACK_RATES, playback_rate_of
@@ -20,7 +20,7 @@ from oneway.reviews.services.preferences import PLAYBACK_RATES, playback_rate_of
 @require_GET
 def pick_question(request: HttpRequest, interview_id: int) -> HttpResponse:
     viewer = viewer_from(request)
-    interview = interview_for(viewer, interview_id)
+    interview = access_interview(viewer, interview_id)
     questions = interview.questions.annotate(
         answered=Count(
             "answers",
@@ -44,7 +44,7 @@ def pick_question(request: HttpRequest, interview_id: int) -> HttpResponse:
 @require_GET
 def compare(request: HttpRequest, interview_id: int, question_id: int) -> HttpResponse:
     viewer = viewer_from(request)
-    interview = interview_for(viewer, interview_id)
+    interview = access_interview(viewer, interview_id)
     question = interview.questions.filter(pk=question_id).first()
     if question is None:
         raise Http404

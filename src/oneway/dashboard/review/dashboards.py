@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from oneway.access import access_interview, require, viewer_from
 from oneway.accounts.permissions import staff_view
 from oneway.core.models import InvitationStatus
-from oneway.reviews.access import interview_for, require, viewer_from
 from oneway.reviews.models import DecisionStatus, ReviewerAssignment
 from oneway.reviews.selectors import (
     OPEN_STATUSES,
@@ -135,7 +135,7 @@ def row_display(row: CandidateRow, now: datetime.datetime) -> dict[str, Any]:
 @require_GET
 def interview_dashboard(request: HttpRequest, interview_id: int) -> HttpResponse:
     viewer = viewer_from(request)
-    interview = interview_for(viewer, interview_id)
+    interview = access_interview(viewer, interview_id)
     filters = DashboardFilters.from_query(request.GET)
     page = dashboard_page(viewer, interview, filters)
     query = request.GET.copy()
@@ -189,7 +189,7 @@ def interview_dashboard(request: HttpRequest, interview_id: int) -> HttpResponse
 @require_GET
 def export_csv(request: HttpRequest, interview_id: int) -> HttpResponse:
     viewer = viewer_from(request)
-    interview = interview_for(viewer, interview_id)
+    interview = access_interview(viewer, interview_id)
     require(viewer, "exports.create")
     content = review_export_csv(interview=interview, viewer=viewer, request=request)
     filename = f"{slugify(interview.title) or 'interview'}-results-{timezone.now():%Y%m%d}.csv"

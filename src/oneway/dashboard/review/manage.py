@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from oneway.access import access_interview, candidate_alias, require, viewer_from
 from oneway.accounts.models import User
 from oneway.accounts.permissions import staff_view
 from oneway.core.models import Invitation, InvitationStatus, Membership
@@ -22,7 +23,6 @@ from oneway.dashboard.review.forms import (
     DecisionEmailForm,
     ShareLinkForm,
 )
-from oneway.reviews.access import candidate_alias, interview_for, require, viewer_from
 from oneway.reviews.decision_emails import PLACEHOLDERS, templates_for
 from oneway.reviews.models import DecisionStatus, ReviewerAssignment, ShareLink
 from oneway.reviews.services import (
@@ -39,7 +39,7 @@ from oneway.reviews.services.shares import share_url
 @require_http_methods(["GET", "POST"])
 def reviewers(request: HttpRequest, interview_id: int) -> HttpResponse:
     viewer = viewer_from(request)
-    interview = interview_for(viewer, interview_id)
+    interview = access_interview(viewer, interview_id)
     require(viewer, "interviews.edit")
     members = Membership.objects.filter(organisation=viewer.org).select_related("user")
     if request.method == "POST":
@@ -81,7 +81,7 @@ def reviewers(request: HttpRequest, interview_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def decision_emails(request: HttpRequest, interview_id: int) -> HttpResponse:
     viewer = viewer_from(request)
-    interview = interview_for(viewer, interview_id)
+    interview = access_interview(viewer, interview_id)
     require(viewer, "interviews.edit")
     templates = templates_for(interview)
     forms = {
@@ -153,7 +153,7 @@ def invitations_field(form: ShareLinkForm) -> forms.TypedMultipleChoiceField:
 @require_http_methods(["GET", "POST"])
 def share_links(request: HttpRequest, interview_id: int) -> HttpResponse:
     viewer = viewer_from(request)
-    interview = interview_for(viewer, interview_id)
+    interview = access_interview(viewer, interview_id)
     require(viewer, "shares.manage")
     candidates = list(
         Invitation.objects.filter(organisation=viewer.org, interview=interview)
@@ -229,7 +229,7 @@ def share_link_revoke_view(request: HttpRequest, share_link_id: int) -> HttpResp
     )
     if link is None:
         raise Http404
-    interview_for(viewer, link.interview_id)
+    access_interview(viewer, link.interview_id)
     share_link_revoke(link=link, actor=viewer.user, request=request)
     messages.success(request, _("The link no longer works."))
     return redirect("dashboard:review_share_links", interview_id=link.interview_id)

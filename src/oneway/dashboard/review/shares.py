@@ -9,12 +9,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from oneway.access import candidate_alias
 from oneway.core.models import Answer, Invitation, Question
 from oneway.core.tokens import hash_token
 from oneway.dashboard.review.common import int_or_none, json_error, wants_json
 from oneway.dashboard.review.context import AnswerBlock, answer_blocks
 from oneway.media.models import ProcessingState
-from oneway.reviews.access import candidate_alias
 from oneway.reviews.captions import webvtt
 from oneway.reviews.media import play_url, serve
 from oneway.reviews.models import Recommendation, Review, ShareLink

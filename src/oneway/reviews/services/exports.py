@@ -8,9 +8,9 @@ from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from oneway.access import Viewer, candidate_alias
 from oneway.core.audit import log_action
 from oneway.core.models import Interview, Invitation
-from oneway.reviews.access import Viewer, candidate_alias
 from oneway.reviews.models import DecisionStatus, Rating, Recommendation, Review
 from oneway.reviews.selectors import annotate_candidates
 

@@ -64,8 +64,8 @@ def number(value: Any) -> str:
 def review_summary(context: template.Context) -> dict[str, Any]:
     """The review overview's counts for the signed-in member, for any staff page:
     ``{% load review_tags %}{% review_summary %}``."""
+    from oneway.access import viewer_from
     from oneway.core.models import InvitationStatus
-    from oneway.reviews.access import viewer_from
     from oneway.reviews.selectors import overview
 
     request = context.get("request")

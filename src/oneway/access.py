@@ -1,8 +1,12 @@
-"""Who may see which interview, candidate and review.
+"""The one gate: who may see which interview, candidate, answer and review.
 
+Every staff, share-link and API lookup goes through ``access_<thing>(viewer, id)`` /
+``visible_<things>(viewer)`` here, in the manner of Zulip's ``access_stream_by_id``.
 Owners and admins see every interview of their organisation; reviewers only those they
-are assigned to. Everything is scoped to the request's organisation: another
-organisation's object, or an interview a reviewer is not assigned to, answers 404.
+are assigned to; an API key only the interviews it is limited to (if any). Another
+organisation's object, or one the viewer may not see, answers 404 (never 403, which
+would confirm that it exists). A role limit on an object the viewer may see is a 403
+(``require``). Identity in blind mode is rendered by ``candidate_label``.
 """
 
 import hashlib
@@ -18,16 +22,23 @@ from django.utils.translation import gettext as _
 from oneway.accounts.models import User
 from oneway.accounts.roles import role_has
 from oneway.core.models import Answer, Interview, Invitation, Organisation
-from oneway.reviews.models import ReviewerAssignment
+from oneway.reviews.models import Review, ReviewerAssignment
 
 
 @dataclass(frozen=True)
 class Viewer:
-    """A signed-in member looking at review pages, as the access rules need them."""
+    """Who is looking, as the access rules need it: a signed-in member or an API key.
+
+    An API key acts as ``Viewer(org, user=<the member who created it>, role=<the key's
+    role>, interview_ids=<its interview limit or None>, api_key_id=<its id>)``;
+    ``interview_ids`` limits any viewer to those interviews.
+    """
 
     org: Organisation
     user: User
     role: str
+    interview_ids: frozenset[int] | None = None
+    api_key_id: int | None = None
 
     def can(self, permission: str) -> bool:
         return role_has(self.role, permission)
@@ -51,6 +62,8 @@ def require(viewer: Viewer, permission: str) -> None:
 
 def visible_interviews(viewer: Viewer) -> QuerySet[Interview]:
     interviews = Interview.objects.filter(organisation=viewer.org)
+    if viewer.interview_ids is not None:
+        interviews = interviews.filter(pk__in=viewer.interview_ids)
     if viewer.sees_all:
         return interviews
     return interviews.filter(
@@ -58,7 +71,7 @@ def visible_interviews(viewer: Viewer) -> QuerySet[Interview]:
     )
 
 
-def interview_for(viewer: Viewer, interview_id: int) -> Interview:
+def access_interview(viewer: Viewer, interview_id: int) -> Interview:
     interview = visible_interviews(viewer).filter(pk=interview_id).first()
     if interview is None:
         raise Http404(_("No such interview."))
@@ -71,7 +84,7 @@ def visible_invitations(viewer: Viewer) -> QuerySet[Invitation]:
     )
 
 
-def invitation_for(
+def access_invitation(
     viewer: Viewer, invitation_id: int, *, related: tuple[str, ...] = ()
 ) -> Invitation:
     invitation = (
@@ -85,7 +98,7 @@ def invitation_for(
     return invitation
 
 
-def answer_for(viewer: Viewer, answer_id: int) -> Answer:
+def access_answer(viewer: Viewer, answer_id: int) -> Answer:
     answer = (
         Answer.objects.filter(
             pk=answer_id,
@@ -119,3 +132,23 @@ def shown_name(invitation: Invitation, *, hidden: bool) -> str:
 
 def shown_email(invitation: Invitation, *, hidden: bool) -> str:
     return "" if hidden else invitation.email
+
+
+def has_submitted_review(viewer: Viewer, invitation: Invitation) -> bool:
+    """Whether this member has submitted their own review of the candidate."""
+    return Review.objects.filter(
+        invitation=invitation, reviewer=viewer.user, submitted_at__isnull=False
+    ).exists()
+
+
+def candidate_label(viewer: Viewer | None, invitation: Invitation) -> str:
+    """The candidate's name as this viewer may see it: the alias while blind mode hides it.
+
+    ``viewer`` is None where no single person looks (team emails, webhooks, notifications):
+    in a blind interview they always carry the alias.
+    """
+    if not invitation.interview.blind_mode:
+        return invitation.name
+    if viewer is not None and has_submitted_review(viewer, invitation):
+        return invitation.name
+    return candidate_alias(invitation.pk)
