@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -198,14 +199,17 @@ def take_start(*, answer: Answer, request: HttpRequest | None = None) -> Take:
         locked = Answer.objects.select_for_update().get(pk=answer.pk)
         if locked.submitted_at is not None:
             raise CandidateError(409, _("This answer has already been sent."), "submitted")
-        count = Take.objects.filter(answer=locked).count()
+        takes = Take.objects.filter(answer=locked)
+        # A take refused as unreadable (discarded) does not count.
+        count = takes.exclude(state=TakeState.DISCARDED).count()
         if count >= limits.max_takes:
             raise CandidateError(
                 409,
                 _("You have used all the takes allowed for this question."),
                 "no_takes_left",
             )
-        take = Take.objects.create(answer=locked, number=count + 1)
+        number = (takes.aggregate(last=Max("number"))["last"] or 0) + 1
+        take = Take.objects.create(answer=locked, number=number)
         _log(
             "take.started",
             invitation,
@@ -248,6 +252,21 @@ def take_stop(
             data={"duration_ms": take.client_duration_ms, "interrupted": interrupted},
             request=request,
         )
+    return take
+
+
+def take_refuse(*, take: Take, reason: str) -> Take:
+    """The take's recording was refused when its upload completed (empty, or not audio or
+    video we can play): the take is discarded and does not count against the takes
+    allowed, so the candidate can record again."""
+    invitation = take.answer.invitation
+    with transaction.atomic():
+        updated = Take.objects.filter(
+            pk=take.pk, state=TakeState.RECORDING, upload_id__isnull=True
+        ).update(state=TakeState.DISCARDED, stopped_at=take.stopped_at or timezone.now())
+        if updated:
+            take.state = TakeState.DISCARDED
+            _log("take.refused", invitation, obj=take, data={"reason": reason[:500]})
     return take
 
 
