@@ -456,9 +456,7 @@ def _check_streams(
             ) from exc
     for stream in streams:
         if stream.index not in starts:
-            raise Unprocessable(
-                _("The %(kind)s stream holds no data.") % {"kind": stream.type}
-            )
+            raise Unprocessable(_("The %(kind)s stream holds no data.") % {"kind": stream.type})
         if not decoded[stream.index]:
             # Decoders with delay (frame threads, B-frames) give their frames on flush.
             with contextlib.suppress(av.FFmpegError):
