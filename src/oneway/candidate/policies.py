@@ -72,8 +72,8 @@ def _check_length(upload: Upload, limit_seconds: float, *, require_video: bool =
     if check.seconds > limit_seconds:
         raise UploadDenied(
             413,
-            _("This recording lasts at least %(n)d seconds, longer than the %(max)d allowed.")
-            % {"n": round(check.seconds), "max": int(limit_seconds)},
+            _("This recording lasts more than %(n)d seconds, longer than the %(max)d allowed.")
+            % {"n": int(check.seconds), "max": int(limit_seconds)},
         )
     if check.cut_off:
         upload.metadata["cut_off_at"] = f"{check.seconds:.1f}"
