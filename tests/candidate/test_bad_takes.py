@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-
 from media.mediagen import make_media, make_uneven
+
 from oneway.candidate.selectors import answer_takes
 from oneway.candidate.services import answer_reveal, take_start
 from oneway.candidate.testing import CandidateLink
