@@ -428,8 +428,6 @@ def test_patch_on_a_completed_upload(tus: TusTestClient) -> None:
     assert tus.patch(url, 0, b"abc").status_code == 409
 
 
-
-
 # --- Policy hooks and completion ------------------------------------------------------
 
 
