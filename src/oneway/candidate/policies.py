@@ -6,8 +6,8 @@ limits with the candidate's accommodations; nothing after the deadline and its g
 candidate and never shown to anyone else.
 Both recognise WebM/Matroska and MP4 by their first bytes, whatever type is declared, and
 check the finished file before it is accepted: an empty or unreadable recording is refused
-(422), one longer than allowed too (413). A take refused as unreadable is discarded and does
-not count against the takes allowed, so the candidate can record again.
+(422), one longer than allowed too (413). A take refused as empty or unreadable is deleted:
+it does not count against the takes allowed, so the candidate can record again.
 """
 
 from django.http import HttpRequest

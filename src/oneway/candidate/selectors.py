@@ -112,9 +112,7 @@ def take_state(take: Take) -> dict[str, Any]:
 
 
 def answer_takes(answer: Answer) -> list[dict[str, Any]]:
-    """The answer's takes, without those refused as unreadable (they do not count)."""
-    takes = answer.takes.exclude(state=TakeState.DISCARDED).select_related("media")
-    return [take_state(take) for take in takes.order_by("number")]
+    return [take_state(take) for take in answer.takes.select_related("media").order_by("number")]
 
 
 def submitted_answers(invitation: Invitation) -> list[tuple[Question, Answer | None]]:

@@ -200,14 +200,14 @@ def take_start(*, answer: Answer, request: HttpRequest | None = None) -> Take:
         if locked.submitted_at is not None:
             raise CandidateError(409, _("This answer has already been sent."), "submitted")
         takes = Take.objects.filter(answer=locked)
-        # A take refused as unreadable (discarded) does not count.
-        count = takes.exclude(state=TakeState.DISCARDED).count()
+        count = takes.count()
         if count >= limits.max_takes:
             raise CandidateError(
                 409,
                 _("You have used all the takes allowed for this question."),
                 "no_takes_left",
             )
+        # Numbers stay unique when a refused take was deleted (``take_refuse``).
         number = (takes.aggregate(last=Max("number"))["last"] or 0) + 1
         take = Take.objects.create(answer=locked, number=number)
         _log(
@@ -255,19 +255,22 @@ def take_stop(
     return take
 
 
-def take_refuse(*, take: Take, reason: str) -> Take:
+def take_refuse(*, take: Take, reason: str) -> None:
     """The take's recording was refused when its upload completed (empty, or not audio or
-    video we can play): the take is discarded and does not count against the takes
-    allowed, so the candidate can record again."""
+    video we can play): the take is deleted, so it does not count against the takes
+    allowed and the candidate can record again. The audit entry keeps what happened."""
     invitation = take.answer.invitation
     with transaction.atomic():
-        updated = Take.objects.filter(
+        deleted, _by_model = Take.objects.filter(
             pk=take.pk, state=TakeState.RECORDING, upload_id__isnull=True
-        ).update(state=TakeState.DISCARDED, stopped_at=take.stopped_at or timezone.now())
-        if updated:
-            take.state = TakeState.DISCARDED
-            _log("take.refused", invitation, obj=take, data={"reason": reason[:500]})
-    return take
+        ).delete()
+        if deleted:
+            _log(
+                "take.refused",
+                invitation,
+                obj=take,
+                data={"answer": take.answer_id, "number": take.number, "reason": reason[:500]},
+            )
 
 
 def take_upload_completed(*, take_id: int, upload: Any) -> Take | None:

@@ -194,7 +194,7 @@ async function startRecording() {
       } else if (error.permanent) {
         showError(error.message || strings.uploadFailed, false);
         if (error.status === 422) {
-          // Refused as empty or unreadable: the server discarded the take, and it does
+          // Refused as empty or unreadable: the server deleted the take, and it does
           // not count against the takes allowed.
           state.takes = state.takes.filter((t) => t !== info);
           state.localUrls.delete(info.id);
