@@ -36,13 +36,6 @@ def _random_behind_webm_header(samples: dict[str, Path], tmp: Path) -> Path:
     return path
 
 
-def _truncated(samples: dict[str, Path], tmp: Path) -> Path:
-    data = samples["vp8.webm"].read_bytes()
-    path = tmp / "truncated.webm"
-    path.write_bytes(data[: len(data) // 2])
-    return path
-
-
 def _truncated_mp4(samples: dict[str, Path], tmp: Path) -> Path:
     data = samples["h264-aac.mp4"].read_bytes()
     path = tmp / "truncated.mp4"
@@ -68,15 +61,6 @@ def _huge_box(samples: dict[str, Path], tmp: Path) -> Path:
     path = tmp / "huge.mp4"
     ftyp = struct.pack(">I4s4sI8s", 24, b"ftyp", b"isom", 512, b"isommp41")
     path.write_bytes(ftyp + struct.pack(">I4sQ", 1, b"mdat", 2**62) + os.urandom(40_000))
-    return path
-
-
-def _huge_segment(samples: dict[str, Path], tmp: Path) -> Path:
-    """A WebM whose Segment declares ~2**56 bytes but holds 200 kB."""
-    data = samples["vp8.webm"].read_bytes()
-    at = data.find(b"\x18\x53\x80\x67") + 4
-    path = tmp / "huge-segment.webm"
-    path.write_bytes(data[:at] + b"\x01\x00\xff\xff\xff\xff\xff\xfe" + data[at + 8 : 200_000])
     return path
 
 

@@ -221,20 +221,26 @@ def _pick_streams(container: Any) -> tuple[Any, Any]:
     return video, audio
 
 
+def _check_picture_size(video_stream: Any) -> None:
+    """Refuse a declared picture size no camera makes before decoding (a decompression bomb)."""
+    if video_stream is None:
+        return
+    cc = video_stream.codec_context
+    width, height = cc.width or 0, cc.height or 0
+    if width > MAX_DIMENSION or height > MAX_DIMENSION or width * height > MAX_PIXELS:
+        raise Unprocessable(
+            _("The video declares an impossible picture size (%(w)s×%(h)s).")
+            % {"w": width, "h": height}
+        )
+
+
 def _probe_container(container: Any, path: Path, size: int, *, require_video: bool) -> MediaProbe:
     video_stream, audio_stream = _pick_streams(container)
     if video_stream is None and audio_stream is None:
         raise Unprocessable(_("The file contains no audio or video stream."))
     if require_video and video_stream is None:
         raise Unprocessable(_("A video was expected but the file contains only audio."))
-    if video_stream is not None:
-        cc = video_stream.codec_context
-        width, height = cc.width or 0, cc.height or 0
-        if width > MAX_DIMENSION or height > MAX_DIMENSION or width * height > MAX_PIXELS:
-            raise Unprocessable(
-                _("The video declares an impossible picture size (%(w)s×%(h)s).")
-                % {"w": width, "h": height}
-            )
+    _check_picture_size(video_stream)
     streams = [s for s in (video_stream, audio_stream) if s is not None]
     probes: dict[int, StreamProbe] = {}
     for s in streams:
@@ -420,6 +426,7 @@ def _check_streams(
         raise Unprocessable(_("The file contains no audio or video stream."))
     if require_video and video is None:
         raise Unprocessable(_("A video was expected but the file contains only audio."))
+    _check_picture_size(video)
     starts: dict[int, float] = {}
     ends: dict[int, float] = {}
     tried = dict.fromkeys((s.index for s in streams), 0)
