@@ -175,3 +175,90 @@ def make_media(
             for packet in vstream.encode(None):
                 out.mux(packet)
     return path
+
+
+def make_uneven(
+    path: Path, *, video_seconds: float, audio_seconds: float, vcodec: str = "libvpx"
+) -> Path:
+    """A WebM written like a live stream (no Duration element, no cues) whose streams end
+    at different times: ``video_seconds`` of picture, ``audio_seconds`` of (silent) Opus."""
+    with av.open(str(path), "w", format="webm", options={"live": "1"}) as out:
+        video = out.add_stream(vcodec, rate=10)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        video.codec_context.thread_count = 1
+        video.codec_context.options = {"deadline": "realtime", "cpu-used": "16"}
+        audio = out.add_stream("libopus", rate=48000)
+        audio.layout = "mono"
+        audio.bit_rate = 6000
+        for frame in _video_frames(64, 48, 10, video_seconds):
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode(None):
+            out.mux(packet)
+        # One encoded packet of silence, repeated (encoding minutes of audio is slow).
+        frame = AudioFrame(format="s16", layout="mono", samples=960)
+        frame.planes[0].update(bytes(960 * 2))
+        frame.sample_rate, frame.pts, frame.time_base = 48000, 0, Fraction(1, 48000)
+        model = [*audio.encode(frame), *audio.encode(None)][0]
+        payload, time_base = bytes(model), model.time_base
+        step = round(Fraction(960, 48000) / time_base)
+        for index in range(round(audio_seconds * 50)):
+            packet = av.Packet(payload)
+            packet.pts = packet.dts = index * step
+            packet.duration, packet.time_base, packet.stream = step, time_base, audio
+            out.mux(packet)
+    return path
+
+
+def make_rotated(
+    path: Path,
+    rotation: int,
+    *,
+    fmt: str = "mp4",
+    vcodec: str = "libx264",
+    width: int = 160,
+    height: int = 96,
+    seconds: float = 1.0,
+) -> Path:
+    """A video whose stored picture is white on its left half and black on its right, with
+    a display matrix saying to turn it ``rotation`` degrees counter-clockwise (how phones
+    store portrait video): shown upright, 90 puts the white half at the bottom, 270 at the
+    top, 180 on the right."""
+    with av.open(str(path), "w", format=fmt) as out:
+        stream = out.add_stream(vcodec, rate=10)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.codec_context.thread_count = 1
+        if vcodec == "libx264":
+            stream.codec_context.options = {"preset": "ultrafast"}
+        if rotation:
+            stream.set_display_rotation(rotation)
+        picture = VideoFrame(width, height, "gray")
+        row = bytes([255] * (width // 2) + [0] * (width - width // 2))
+        plane = picture.planes[0]
+        plane.update(b"".join(row.ljust(plane.line_size, b"\0") for _ in range(height)))
+        for index in range(round(seconds * 10)):
+            frame = picture.reformat(format="yuv420p")
+            frame.pts, frame.time_base = index, Fraction(1, 10)
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+def halves(frame: VideoFrame) -> dict[str, float]:
+    """Mean brightness (0-255) of the top, bottom, left and right halves of a picture."""
+    plane = frame.reformat(format="gray").planes[0]
+    data = bytes(plane)
+    width, height, stride = plane.width, plane.height, plane.line_size
+    rows = [data[y * stride : y * stride + width] for y in range(height)]
+
+    def mean(block: list[bytes]) -> float:
+        return sum(sum(r) for r in block) / max(1, sum(len(r) for r in block))
+
+    return {
+        "top": mean(rows[: height // 2]),
+        "bottom": mean(rows[height - height // 2 :]),
+        "left": mean([r[: width // 2] for r in rows]),
+        "right": mean([r[width - width // 2 :] for r in rows]),
+    }

@@ -428,17 +428,6 @@ def test_patch_on_a_completed_upload(tus: TusTestClient) -> None:
     assert tus.patch(url, 0, b"abc").status_code == 409
 
 
-def test_zero_length_upload_completes_on_creation(tus: TusTestClient) -> None:
-    url = tus.new(0)
-    upload = _stored(url)
-    assert not upload.is_complete
-    response = tus.patch(url, 0, b"")
-    assert response.status_code == 204
-    upload.refresh_from_db()
-    assert upload.is_complete
-    assert default_storage.size(upload.storage_name) == 0
-
-
 # --- Policy hooks and completion ------------------------------------------------------
 
 
@@ -489,6 +478,42 @@ def test_refused_completion_discards_the_upload(tus: TusTestClient, tmp_path: Pa
     assert not default_storage.exists(upload.target_name())
     assert received == []
     assert AuditEntry.objects.filter(action="upload.refused").exists()
+
+
+def test_zero_length_upload_completes_on_creation(
+    tus: TusTestClient, django_capture_on_commit_callbacks: Any
+) -> None:
+    """``Upload-Length: 0``: no PATCH will ever come, so the upload completes at once
+    (and its policy sees it) instead of waiting forever."""
+    received: list[Upload] = []
+
+    def receiver(sender: object, upload: Upload, **kwargs: object) -> None:
+        received.append(upload)
+
+    upload_completed.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = tus.create(0)
+    finally:
+        upload_completed.disconnect(receiver)
+    assert response.status_code == 201
+    assert response["Upload-Offset"] == "0" and response["Upload-Length"] == "0"
+    upload = _stored(str(response["Location"]))
+    assert upload.is_complete and upload.length == 0
+    assert default_storage.size(upload.storage_name) == 0
+    assert [u.pk for u in received] == [upload.pk]
+    head = tus.client.head(response["Location"], **tus.headers())
+    assert head.status_code == 200 and head["Upload-Offset"] == "0"
+    # A client that sends its (empty) data anyway is told it is all there.
+    assert tus.patch(response["Location"], 0, b"").status_code == 204
+
+
+def test_an_empty_upload_refused_by_its_policy_answers_at_creation(tus: TusTestClient) -> None:
+    response = tus.create(0, refuse="yes")
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "Refused on completion."
+    assert not Upload.objects.exists()
 
 
 def test_completion_signal_fires_once_after_commit(

@@ -4,18 +4,22 @@
 limits with the candidate's accommodations; nothing after the deadline and its grace.
 ``device-check``: the short test clip on the device check page, played back to the
 candidate and never shown to anyone else.
-Both recognise WebM/Matroska and MP4 by their first bytes, whatever type is declared.
+Both recognise WebM/Matroska and MP4 by their first bytes, whatever type is declared, and
+check the finished file before it is accepted: an empty or unreadable recording is refused
+(422), one longer than allowed too (413). A take refused as empty or unreadable is deleted:
+it does not count against the takes allowed, so the candidate can record again.
 """
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from oneway.candidate import rules
-from oneway.candidate.recordings import recording_seconds, sniff_container
-from oneway.candidate.services import CandidateError, ensure_open, limits_for
+from oneway.candidate.recordings import inspect_recording, sniff_container
+from oneway.candidate.services import CandidateError, ensure_open, limits_for, take_refuse
 from oneway.candidate.session import session_invitation
 from oneway.core.models import Invitation, Take
 from oneway.core.models.answers import TakeState
+from oneway.media.probe import Unprocessable
 from oneway.uploads.models import Upload
 from oneway.uploads.policy import Grant, UploadDenied, UploadPolicy, register_policy
 
@@ -38,6 +42,8 @@ def _open(invitation: Invitation) -> None:
 
 
 def _check_prefix(upload: Upload, prefix: bytes) -> None:
+    if not prefix:
+        return  # an empty upload: refused as empty when it completes
     kind = sniff_container(prefix)
     if kind is None:
         raise UploadDenied(
@@ -46,14 +52,31 @@ def _check_prefix(upload: Upload, prefix: bytes) -> None:
     upload.metadata["sniffed_type"] = kind
 
 
-def _check_length(upload: Upload, limit_seconds: float) -> None:
-    seconds = recording_seconds(upload.storage_name)
-    if seconds is not None and seconds > limit_seconds:
+# The status of a recording refused because it is empty or cannot be played.
+UNREADABLE = 422
+
+
+def _check_length(upload: Upload, limit_seconds: float, *, require_video: bool = False) -> None:
+    """The finished recording is real audio/video (422) within ``limit_seconds`` (413)."""
+    if not upload.offset:
+        raise UploadDenied(UNREADABLE, _("The recording is empty: nothing was recorded."))
+    try:
+        check = inspect_recording(
+            upload.storage_name, limit_seconds=limit_seconds, require_video=require_video
+        )
+    except Unprocessable as error:
+        raise UploadDenied(
+            UNREADABLE,
+            _("This recording cannot be played: %(reason)s") % {"reason": error.reason},
+        ) from error
+    if check.seconds > limit_seconds:
         raise UploadDenied(
             413,
-            _("This recording lasts %(n)d seconds, longer than the %(max)d allowed.")
-            % {"n": round(seconds), "max": int(limit_seconds)},
+            _("This recording lasts more than %(n)d seconds, longer than the %(max)d allowed.")
+            % {"n": int(check.seconds), "max": int(limit_seconds)},
         )
+    if check.cut_off:
+        upload.metadata["cut_off_at"] = f"{check.seconds:.1f}"
 
 
 def take_id_from_owner(owner: str) -> int | None:
@@ -100,7 +123,20 @@ class AnswerUploadPolicy(UploadPolicy):
         take = Take.objects.select_related("answer__question", "answer__invitation__interview").get(
             pk=take_id_from_owner(upload.owner) or 0
         )
-        _check_length(upload, limits_for(take.answer).max_seconds_accepted)
+        limits = limits_for(take.answer)
+        try:
+            _check_length(
+                upload, limits.max_seconds_accepted, require_video=limits.answer_type == "video"
+            )
+        except UploadDenied as denied:
+            if denied.status != UNREADABLE:
+                raise
+            take_refuse(take=take, reason=denied.message)
+            raise UploadDenied(
+                UNREADABLE,
+                _("%(reason)s It does not count as one of your takes: please record again.")
+                % {"reason": denied.message},
+            ) from denied
 
 
 def device_check_owner(invitation: Invitation) -> str:

@@ -4,8 +4,10 @@ import contextlib
 import logging
 from typing import Any
 
-import av
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+
+from oneway.media.probe import RecordingCheck, Unprocessable, check_recording
 
 logger = logging.getLogger(__name__)
 
@@ -34,43 +36,31 @@ def sniff_container(prefix: bytes) -> str | None:
     return None
 
 
-def recording_seconds(storage_name: str) -> float | None:
-    """How long a stored recording lasts, from its packets' timestamps.
+def inspect_recording(
+    storage_name: str, *, limit_seconds: float, require_video: bool = False
+) -> RecordingCheck:
+    """Check a stored recording when its upload completes: real audio/video, and how long.
 
-    MediaRecorder's WebM carries no duration in its header, so the packets of one stream
-    are read (demuxed, not decoded; the video stream, which has the fewest packets): about
-    0.1 s for a two-minute answer. A file cut short (a tab closed mid-recording) still
-    measures up to where it ends. None when nothing can be read.
+    MediaRecorder's WebM carries no duration in its header, and one stream says nothing
+    about the others, so the packets of every stream are read (demuxed, not decoded, and
+    no further than needed to know the recording is too long): about 0.1 s for a
+    two-minute answer. A file cut short (a tab closed mid-recording) measures up to where
+    it ends and is accepted: what was recorded up to the cut is kept. Raises
+    ``Unprocessable`` when the file is not a recording we can play.
     """
-    end = 0.0
-    start: float | None = None
-    declared = 0.0
-    try:
-        with contextlib.ExitStack() as stack:
-            source: Any
-            try:  # a local file is read by FFmpeg itself, much faster than through Python
-                source = default_storage.path(storage_name)
-            except NotImplementedError:  # object storage
-                source = stack.enter_context(default_storage.open(storage_name, "rb"))
-            container = stack.enter_context(av.open(source, mode="r"))
-            declared = (container.duration or 0) / 1_000_000
-            streams = list(container.streams.video) or list(container.streams.audio)
-            if not streams:
-                return None
-            stream = streams[0]
-            time_base = stream.time_base
-            last = 0
-            for packet in container.demux(stream):
-                if packet.pts is None:
-                    continue
-                if start is None:
-                    start = float(packet.pts * time_base) if time_base else 0.0
-                last = max(last, packet.pts + (packet.duration or 0))
-            if time_base is not None:
-                end = float(last * time_base)
-    except (av.FFmpegError, OSError, ValueError) as error:
-        logger.info("Could not read %s to the end: %s", storage_name, error)
-    if start is None:
-        return declared or None
-    # A header may only ever make it longer: a short declared duration proves nothing.
-    return max(end - start, declared)
+    with contextlib.ExitStack() as stack:
+        source: Any
+        try:  # a local file is read by FFmpeg itself, much faster than through Python
+            source = default_storage.path(storage_name)
+        except NotImplementedError:  # object storage
+            source = stack.enter_context(default_storage.open(storage_name, "rb"))
+        try:
+            check = check_recording(
+                source, limit_seconds=limit_seconds, require_video=require_video
+            )
+        except OSError as error:
+            logger.info("Could not read %s: %s", storage_name, error)
+            raise Unprocessable(_("The recording could not be read back.")) from error
+    if check.cut_off:
+        logger.info("%s is cut off after %.1f s; kept up to the cut", storage_name, check.seconds)
+    return check

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -198,14 +199,17 @@ def take_start(*, answer: Answer, request: HttpRequest | None = None) -> Take:
         locked = Answer.objects.select_for_update().get(pk=answer.pk)
         if locked.submitted_at is not None:
             raise CandidateError(409, _("This answer has already been sent."), "submitted")
-        count = Take.objects.filter(answer=locked).count()
+        takes = Take.objects.filter(answer=locked)
+        count = takes.count()
         if count >= limits.max_takes:
             raise CandidateError(
                 409,
                 _("You have used all the takes allowed for this question."),
                 "no_takes_left",
             )
-        take = Take.objects.create(answer=locked, number=count + 1)
+        # Numbers stay unique when a refused take was deleted (``take_refuse``).
+        number = (takes.aggregate(last=Max("number"))["last"] or 0) + 1
+        take = Take.objects.create(answer=locked, number=number)
         _log(
             "take.started",
             invitation,
@@ -249,6 +253,24 @@ def take_stop(
             request=request,
         )
     return take
+
+
+def take_refuse(*, take: Take, reason: str) -> None:
+    """The take's recording was refused when its upload completed (empty, or not audio or
+    video we can play): the take is deleted, so it does not count against the takes
+    allowed and the candidate can record again. The audit entry keeps what happened."""
+    invitation = take.answer.invitation
+    with transaction.atomic():
+        deleted, _by_model = Take.objects.filter(
+            pk=take.pk, state=TakeState.RECORDING, upload_id__isnull=True
+        ).delete()
+        if deleted:
+            _log(
+                "take.refused",
+                invitation,
+                obj=take,
+                data={"answer": take.answer_id, "number": take.number, "reason": reason[:500]},
+            )
 
 
 def take_upload_completed(*, take_id: int, upload: Any) -> Take | None:

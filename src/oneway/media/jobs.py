@@ -249,6 +249,8 @@ def _mark_ready(
                 "audio": outcome.plan.audio,
                 "seconds": round(outcome.timings.get("total", 0.0), 3),
                 "original_deleted": delete_original,
+                # The upload was cut off (a crash): rendered up to the cut, at this second.
+                "cut_off_at": outcome.probe.summary()["cut_off_at"],
             },
         )
         if delete_original:

@@ -24,6 +24,8 @@ from oneway.media.transcribe import Transcriber, Transcript, extract_speech, get
 # clips (one AAC frame plus one video frame of rounding).
 DURATION_TOLERANCE = 0.02
 DURATION_TOLERANCE_FLOOR = 0.05
+# How much shorter than measured the rendition of a cut-off recording may be.
+SALVAGE_SLACK_SECONDS = 1.0
 
 
 class RenditionMismatch(Exception):
@@ -103,8 +105,14 @@ def verify_rendition(original: MediaProbe, rendition: Path, plan: Plan) -> Media
         raise RenditionMismatch(
             _("The rendition could not be read back: %(reason)s") % {"reason": exc.reason}
         ) from exc
+    if result.cut_off_at is not None:
+        raise RenditionMismatch(_("The rendition is cut off."))
     tolerance = max(DURATION_TOLERANCE * original.duration, DURATION_TOLERANCE_FLOOR)
-    if abs(result.duration - original.duration) > tolerance:
+    # A recording cut off part-way may lose its last, partial packets.
+    short_by = original.duration - result.duration
+    if original.cut_off_at is not None and 0 < short_by <= tolerance + SALVAGE_SLACK_SECONDS:
+        short_by = 0.0
+    if result.duration - original.duration > tolerance or short_by > tolerance:
         raise RenditionMismatch(
             _("The rendition lasts %(got).2f s but the original %(want).2f s.")
             % {"got": result.duration, "want": original.duration}

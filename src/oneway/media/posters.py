@@ -13,6 +13,8 @@ from pathlib import Path
 import av
 from av.video.frame import VideoFrame
 
+from oneway.media.probe import normal_rotation
+
 POSTER_AT = 1.0
 # How far past the target we keep looking for a better frame, and how often.
 SEARCH_SECONDS = 6.0
@@ -38,6 +40,50 @@ def brightness(frame: VideoFrame) -> tuple[float, float]:
     mean = sum(samples) / len(samples)
     spread = sum(abs(s - mean) for s in samples) / len(samples)
     return mean, spread
+
+
+# The filters that turn a picture stored with a display rotation (counter-clockwise
+# degrees, as ``VideoFrame.rotation`` reads it) the right way up.
+_TURNS = {90: [("transpose", "dir=cclock")], 180: [("hflip", ""), ("vflip", "")],
+          270: [("transpose", "dir=clock")]}  # fmt: skip
+
+
+class Upright:
+    """Turns frames upright: ``Upright(90)(frame)``. A frame of another size or format than
+    the first starts a new filter graph; ``Upright(0)`` returns frames unchanged."""
+
+    def __init__(self, rotation: int) -> None:
+        self.rotation = normal_rotation(rotation)
+        self.graph: av.filter.Graph | None = None
+        self.shape: tuple[int, int, str] | None = None
+
+    def __call__(self, frame: VideoFrame) -> VideoFrame:
+        if not self.rotation:
+            return frame
+        shape = (frame.width, frame.height, frame.format.name)
+        if self.graph is None or shape != self.shape:
+            self.graph, self.shape = self._graph(frame), shape
+        self.graph.vpush(frame)
+        turned = self.graph.vpull()
+        turned.pts, turned.time_base = frame.pts, frame.time_base
+        return turned
+
+    def _graph(self, frame: VideoFrame) -> av.filter.Graph:
+        graph = av.filter.Graph()
+        chain = [
+            graph.add_buffer(
+                width=frame.width,
+                height=frame.height,
+                format=frame.format,
+                time_base=frame.time_base or Fraction(1, 1000),
+            )
+        ]
+        chain += [graph.add(name, args) for name, args in _TURNS[self.rotation]]
+        chain.append(graph.add("buffersink"))
+        for a, b in zip(chain, chain[1:], strict=False):
+            a.link_to(b)
+        graph.configure()
+        return graph
 
 
 def poster_time(duration: float) -> float:
@@ -108,4 +154,5 @@ def poster_from_file(
                 break
     if picker.best is None:
         return None
-    return encode_jpeg(picker.best, width=width, height=height)
+    best = Upright(picker.best.rotation)(picker.best)
+    return encode_jpeg(best, width=width, height=height)

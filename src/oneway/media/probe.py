@@ -4,6 +4,11 @@ Browser recordings (MediaRecorder WebM) carry no duration in their header, so th
 is not trusted for anything: every packet is read to find the real duration, frame and
 sample counts and the timing of the frames, and the first frames of each stream are decoded
 to prove the file holds real audio or video.
+
+A recording cut off part-way (a browser crash, a closed tab) is *salvaged*: what can be
+decoded up to the cut is kept, and the probe says where the cut is (``cut_off_at``).
+``check_recording`` is the cheap version run when an upload completes: it measures the end
+of every stream and decodes a few packets of each, within a bounded number of packets.
 """
 
 from __future__ import annotations
@@ -27,6 +32,10 @@ MIN_DURATION_SECONDS = 0.1
 DECODE_CHECK_PACKETS = 12
 # Libav messages that mean the file stops before its own structure says it should.
 TRUNCATION_MARKERS = ("ended prematurely", "partial file", "truncat", "read error", "end of file")
+# The door check reads at most this many packets per second of the length it accepts (a
+# browser writes about 80: 30 frames and 50 Opus packets), plus a fixed allowance.
+CHECK_PACKETS_PER_SECOND = 400
+CHECK_PACKETS_FLOOR = 2000
 
 
 class Unprocessable(Exception):
@@ -57,10 +66,20 @@ class StreamProbe:
     sample_rate: int = 0
     channels: int = 0
     samples: int = 0
+    # video: how far the picture must be turned (counter-clockwise, 0/90/180/270) to stand
+    # upright, from the display matrix (phones record portrait as rotated landscape)
+    rotation: int = 0
 
     @property
     def duration(self) -> float:
         return max(0.0, self.end - self.start)
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """Width and height as the picture is shown, after its rotation."""
+        if self.rotation in (90, 270):
+            return self.height, self.width
+        return self.width, self.height
 
 
 @dataclass
@@ -73,6 +92,12 @@ class MediaProbe:
     audio: StreamProbe | None
     # Libav errors seen while reading (a damaged or cut-off file shows them here).
     errors: list[str] = field(default_factory=list)
+    # Seconds of recording before the file was cut off (None: the file is whole).
+    cut_off_at: float | None = None
+
+    @property
+    def salvaged(self) -> bool:
+        return self.cut_off_at is not None
 
     def summary(self) -> dict[str, Any]:
         """JSON-friendly description stored on the item (without per-frame times)."""
@@ -93,6 +118,7 @@ class MediaProbe:
             "duration": round(self.duration, 4),
             "video": stream(self.video),
             "audio": stream(self.audio),
+            "cut_off_at": None if self.cut_off_at is None else round(self.cut_off_at, 3),
         }
 
     def describe(self) -> str:
@@ -103,9 +129,13 @@ class MediaProbe:
                 f"video {v.codec} {v.width}x{v.height} {v.pix_fmt} "
                 f"{v.frame_rate:.2f} fps, {v.packets} frames"
             )
+            if v.rotation:
+                parts.append(f"rotated {v.rotation}°")
         if self.audio:
             a = self.audio
             parts.append(f"audio {a.codec} {a.sample_rate} Hz {a.channels} ch, {a.samples} samples")
+        if self.cut_off_at is not None:
+            parts.append(f"cut off after {self.cut_off_at:.3f} s (salvaged)")
         return "; ".join(parts)
 
 
@@ -142,7 +172,8 @@ class _ErrorLog:
 
 def probe_file(path: Path | str, *, require_video: bool = False) -> MediaProbe:
     """Demux the whole file and decode its first frames; raise ``Unprocessable`` with a
-    reason a person can act on when it is not real audio/video."""
+    reason a person can act on when it is not real audio/video. A file cut off part-way
+    is measured up to the cut and marked (``cut_off_at``)."""
     path = Path(path)
     size = os.path.getsize(path)
     if size == 0:
@@ -158,15 +189,18 @@ def probe_file(path: Path | str, *, require_video: bool = False) -> MediaProbe:
         with container:
             result = _probe_container(container, path, size, require_video=require_video)
         result.errors = log.errors
-    if any(marker in error.lower() for error in result.errors for marker in TRUNCATION_MARKERS):
-        raise Unprocessable(
-            _(
-                "The file is cut off: it ends in the middle of the recording (after %(seconds).1f s)."
-                " The upload may be incomplete."
-            )
-            % {"seconds": result.duration}
-        )
+    if _cut_off(result.errors):
+        result.cut_off_at = result.duration
     return result
+
+
+def _cut_off(errors: list[str]) -> bool:
+    return any(marker in error.lower() for error in errors for marker in TRUNCATION_MARKERS)
+
+
+def normal_rotation(degrees: float | None) -> int:
+    """A display rotation as 0, 90, 180 or 270 (counter-clockwise)."""
+    return round((degrees or 0) / 90) % 4 * 90
 
 
 def _short(exc: BaseException) -> str:
@@ -187,20 +221,26 @@ def _pick_streams(container: Any) -> tuple[Any, Any]:
     return video, audio
 
 
+def _check_picture_size(video_stream: Any) -> None:
+    """Refuse a declared picture size no camera makes before decoding (a decompression bomb)."""
+    if video_stream is None:
+        return
+    cc = video_stream.codec_context
+    width, height = cc.width or 0, cc.height or 0
+    if width > MAX_DIMENSION or height > MAX_DIMENSION or width * height > MAX_PIXELS:
+        raise Unprocessable(
+            _("The video declares an impossible picture size (%(w)s×%(h)s).")
+            % {"w": width, "h": height}
+        )
+
+
 def _probe_container(container: Any, path: Path, size: int, *, require_video: bool) -> MediaProbe:
     video_stream, audio_stream = _pick_streams(container)
     if video_stream is None and audio_stream is None:
         raise Unprocessable(_("The file contains no audio or video stream."))
     if require_video and video_stream is None:
         raise Unprocessable(_("A video was expected but the file contains only audio."))
-    if video_stream is not None:
-        cc = video_stream.codec_context
-        width, height = cc.width or 0, cc.height or 0
-        if width > MAX_DIMENSION or height > MAX_DIMENSION or width * height > MAX_PIXELS:
-            raise Unprocessable(
-                _("The video declares an impossible picture size (%(w)s×%(h)s).")
-                % {"w": width, "h": height}
-            )
+    _check_picture_size(video_stream)
     streams = [s for s in (video_stream, audio_stream) if s is not None]
     probes: dict[int, StreamProbe] = {}
     for s in streams:
@@ -298,26 +338,14 @@ def _decode_check(
                 tried += 1
                 for frame in packet.decode():
                     decoded += 1
-                    probe = probes[stream.index]
-                    if stream.type == "video":
-                        probe.width, probe.height = frame.width, frame.height
-                        probe.pix_fmt = frame.format.name
-                    else:
-                        probe.sample_rate = frame.sample_rate
-                        probe.channels = frame.layout.nb_channels
+                    _note_frame(probes[stream.index], frame)
                 if decoded and tried >= 2 or tried >= DECODE_CHECK_PACKETS:
                     break
             if decoded == 0:
                 # Decoders with delay (frame threads, B-frames) give their frames on flush.
                 for frame in stream.codec_context.decode(None):
                     decoded += 1
-                    probe = probes[stream.index]
-                    if stream.type == "video":
-                        probe.width, probe.height = frame.width, frame.height
-                        probe.pix_fmt = frame.format.name
-                    else:
-                        probe.sample_rate = frame.sample_rate
-                        probe.channels = frame.layout.nb_channels
+                    _note_frame(probes[stream.index], frame)
         except av.FFmpegError as exc:
             raise Unprocessable(
                 _("The %(kind)s stream cannot be decoded (%(error)s).")
@@ -338,3 +366,112 @@ def _decode_check(
                 (covered[stream.index] or probe.duration) * (probe.sample_rate or 0)
             )
         stream.codec_context.flush_buffers()
+
+
+def _note_frame(probe: StreamProbe, frame: Any) -> None:
+    if probe.kind == "video":
+        probe.width, probe.height = frame.width, frame.height
+        probe.pix_fmt = frame.format.name
+        probe.rotation = normal_rotation(frame.rotation)
+    else:
+        probe.sample_rate = frame.sample_rate
+        probe.channels = frame.layout.nb_channels
+
+
+@dataclass
+class RecordingCheck:
+    """What ``check_recording`` found."""
+
+    seconds: float  # from the earliest packet of any stream to the end of the last
+    kinds: list[str]  # "video", "audio"
+    cut_off: bool  # the file ends part-way (salvageable up to the cut)
+
+
+def check_recording(
+    source: Any, *, limit_seconds: float | None = None, require_video: bool = False
+) -> RecordingCheck:
+    """The check made when an upload completes: is this real audio/video, and how long
+    is it? ``source`` is a path or a binary file object.
+
+    Every packet of every stream is read (demuxed, not decoded) to find where each stream
+    really ends: a container's declared duration, or one stream, says nothing about the
+    others. The first packets of each stream are decoded: headers can be faked, frames
+    cannot. The cost is bounded: reading stops as soon as the recording is known to be
+    longer than ``limit_seconds`` (the ``seconds`` returned is then only a lower bound),
+    and a file made of more packets than a recording of that length could hold is refused.
+    Raises ``Unprocessable`` with a reason the candidate can act on.
+    """
+    limit = MAX_DURATION_SECONDS if limit_seconds is None else limit_seconds
+    budget = CHECK_PACKETS_FLOOR + int(limit * CHECK_PACKETS_PER_SECOND)
+    with _ErrorLog() as log:
+        try:
+            container = av.open(source, options={"probesize": str(16 * 1024 * 1024)})
+        except (av.FFmpegError, ValueError) as exc:
+            raise Unprocessable(
+                _("This is not an audio or video file we can read (%(error)s).")
+                % {"error": _short(exc)}
+            ) from exc
+        with container:
+            check = _check_streams(container, limit, budget, require_video=require_video)
+        check.cut_off = _cut_off(log.errors)
+    return check
+
+
+def _check_streams(
+    container: Any, limit: float, budget: int, *, require_video: bool
+) -> RecordingCheck:
+    video, audio = _pick_streams(container)
+    streams = [s for s in (video, audio) if s is not None]
+    if not streams:
+        raise Unprocessable(_("The file contains no audio or video stream."))
+    if require_video and video is None:
+        raise Unprocessable(_("A video was expected but the file contains only audio."))
+    _check_picture_size(video)
+    starts: dict[int, float] = {}
+    ends: dict[int, float] = {}
+    tried = dict.fromkeys((s.index for s in streams), 0)
+    decoded = dict.fromkeys((s.index for s in streams), 0)
+    time_bases = {s.index: float(s.time_base or 0) for s in streams}
+    packets = 0
+    try:
+        for packet in container.demux(streams):
+            pts = packet.pts if packet.pts is not None else packet.dts
+            if pts is None:
+                continue  # the demuxer's end-of-stream marker
+            packets += 1
+            if packets > budget:
+                raise Unprocessable(
+                    _("The file is made of far more pieces than a recording of this length.")
+                )
+            index = packet.stream_index
+            tb = time_bases[index]
+            start = pts * tb
+            end = start + (packet.duration or 0) * tb
+            starts[index] = min(starts.get(index, start), start)
+            ends[index] = max(ends.get(index, end), end)
+            if not decoded[index] and tried[index] < DECODE_CHECK_PACKETS and packet.size:
+                tried[index] += 1
+                with contextlib.suppress(av.FFmpegError):
+                    decoded[index] += len(packet.decode())
+            if max(ends.values()) - min(starts.values()) > limit:
+                break  # too long: no need to read further
+    except av.FFmpegError as exc:
+        if not starts:
+            raise Unprocessable(
+                _("This is not an audio or video file we can read (%(error)s).")
+                % {"error": _short(exc)}
+            ) from exc
+    for stream in streams:
+        if stream.index not in starts:
+            raise Unprocessable(_("The %(kind)s stream holds no data.") % {"kind": stream.type})
+        if not decoded[stream.index]:
+            # Decoders with delay (frame threads, B-frames) give their frames on flush.
+            with contextlib.suppress(av.FFmpegError):
+                decoded[stream.index] += len(stream.codec_context.decode(None))
+        if not decoded[stream.index]:
+            raise Unprocessable(
+                _("The %(kind)s stream cannot be decoded: no picture or sound in it.")
+                % {"kind": stream.type}
+            )
+    seconds = max(ends.values()) - min(starts.values())
+    return RecordingCheck(seconds=seconds, kinds=[s.type for s in streams], cut_off=False)

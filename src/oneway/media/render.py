@@ -2,9 +2,13 @@
 constant frame rate), or AAC in .m4a for audio-only answers.
 
 Only what needs it is transcoded. H.264 that already fits (size, pixel format, regular
-frame timing) keeps its compressed video: its timestamps are moved onto a constant-rate
-grid and the packets are copied; only the audio is converted. Everything else (VP8, VP9,
-AV1 from browsers, odd sizes, irregular timing) is decoded, scaled and encoded with x264.
+frame timing, upright) keeps its compressed video: its timestamps are moved onto a
+constant-rate grid and the packets are copied; only the audio is converted. Everything
+else (VP8, VP9, AV1 from browsers, odd sizes, irregular timing, a picture stored on its side
+with a display rotation, as phones record portrait video) is decoded, turned upright,
+scaled and encoded with x264, so every player shows it the right way up.
+
+A recording cut off part-way (see ``probe``) is rendered up to the cut.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from av.video.reformatter import VideoReformatter
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from oneway.media.posters import PosterPicker
+from oneway.media.posters import PosterPicker, Upright
 from oneway.media.probe import MediaProbe, StreamProbe, Unprocessable
 
 Progress = Callable[[], None]
@@ -61,6 +65,8 @@ class Plan:
     fps: Fraction = Fraction(30)
     container: str = "mp4"  # muxer: "mp4" or "ipod" (.m4a)
     reasons: list[str] = field(default_factory=list)
+    # The source picture's display rotation (counter-clockwise degrees), undone on the way.
+    rotation: int = 0
 
     @property
     def extension(self) -> str:
@@ -74,6 +80,7 @@ class Plan:
             "height": self.height,
             "fps": float(self.fps),
             "container": self.container,
+            "rotation": self.rotation,
             "reasons": self.reasons,
         }
 
@@ -140,12 +147,23 @@ def plan_rendition(probe: MediaProbe, *, want_video: bool) -> Plan:
             raise Unprocessable(_("The file contains no audio to keep."))
         plan = Plan(video=None, audio=_audio_action(audio), container="ipod")
         plan.reasons.append(_("audio only: AAC in an .m4a file"))
+        if probe.cut_off_at is not None:
+            plan.reasons.append(
+                _("the upload was cut off after %(n).1f s: the recording up to the cut is kept")
+                % {"n": probe.cut_off_at}
+            )
         return plan
-    width, height = fit_size(video.width, video.height)
+    width, height = fit_size(*video.display_size)
     fps = nominal_rate(video.frame_times)
     plan = Plan(video="copy", audio=_audio_action(audio) if audio else None)
     plan.width, plan.height, plan.fps = width, height, fps
+    plan.rotation = video.rotation
     why_not_copy = []
+    if video.rotation:
+        why_not_copy.append(
+            _("the picture is stored turned by %(n)s° and is turned upright")
+            % {"n": video.rotation}
+        )
     if video.codec != "h264":
         why_not_copy.append(_("%(codec)s video is not H.264") % {"codec": video.codec.upper()})
     else:
@@ -169,6 +187,11 @@ def plan_rendition(probe: MediaProbe, *, want_video: bool) -> Plan:
         plan.reasons.append(_("video transcoded: %(why)s") % {"why": "; ".join(why_not_copy)})
     else:
         plan.reasons.append(_("H.264 video copied onto a constant frame rate"))
+    if probe.cut_off_at is not None:
+        plan.reasons.append(
+            _("the upload was cut off after %(n).1f s: the recording up to the cut is kept")
+            % {"n": probe.cut_off_at}
+        )
     if audio is not None:
         plan.reasons.append(
             _("audio copied (already AAC)")
@@ -499,10 +522,12 @@ def _transcode(
                     packet.stream = out_audio
                     out.mux(packet)
         except av.InvalidDataError as exc:
-            raise Unprocessable(
-                _("The recording is damaged and cannot be decoded (%(error)s).")
-                % {"error": str(exc)[:200]}
-            ) from exc
+            if probe.cut_off_at is None:
+                raise Unprocessable(
+                    _("The recording is damaged and cannot be decoded (%(error)s).")
+                    % {"error": str(exc)[:200]}
+                ) from exc
+            # A file cut off part-way: its last, partial packets are dropped.
         if encoder is not None:
             out.mux(list(encoder.push(None, picker)))
         if audio is not None:
@@ -539,6 +564,9 @@ class _VideoEncoder:
         stream.codec_context.thread_type = "AUTO"
         self.stream = stream
         self.width, self.height = plan.width, plan.height
+        self.turn = Upright(plan.rotation)
+        if plan.rotation in (90, 270):  # scaled on its side, then turned
+            self.width, self.height = plan.height, plan.width
         self.reformatter = VideoReformatter()
         self.held: VideoFrame | None = None
         self.held_slot = 0
@@ -572,8 +600,8 @@ class _VideoEncoder:
         assert self.next_slot is not None
         if until_slot <= self.next_slot:
             return
-        scaled = self.reformatter.reformat(
-            frame, width=self.width, height=self.height, format="yuv420p"
+        scaled = self.turn(
+            self.reformatter.reformat(frame, width=self.width, height=self.height, format="yuv420p")
         )
         scaled.time_base = 1 / self.fps
         scaled.pict_type = av.video.frame.PictureType.NONE

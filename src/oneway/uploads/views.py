@@ -302,6 +302,12 @@ def _create(request: HttpRequest) -> HttpResponse:
             upload = _receive_and_append(request, upload, 0, announced, checksum, None)
         except (TusError, StorageFull, StorageUnavailable, DataLost):
             logger.info("initial data of upload %s refused", upload.id, exc_info=True)
+    elif length == 0:
+        # Nothing will ever be sent: the upload is complete now. Its policy accepts or
+        # refuses the empty file (a refusal answers here, and the upload is gone).
+        upload = upload_append(
+            upload_id=upload.id, offset=0, body=None, length=None, request=request, seen=upload
+        )
     response = HttpResponse(status=201)
     response["Location"] = request.build_absolute_uri(reverse("uploads:resource", args=[upload.id]))
     _upload_headers(response, upload)

@@ -191,7 +191,16 @@ async function startRecording() {
       else if (error.recorder) {
         showError(strings.errorRecorder, false);
         stopRecording(false); // what was recorded is kept and saved
-      } else if (error.permanent) showError(error.message || strings.uploadFailed, false);
+      } else if (error.permanent) {
+        showError(error.message || strings.uploadFailed, false);
+        if (error.status === 422) {
+          // Refused as empty or unreadable: the server deleted the take, and it does
+          // not count against the takes allowed.
+          state.takes = state.takes.filter((t) => t !== info);
+          state.localUrls.delete(info.id);
+          renderReview();
+        }
+      }
     },
     onChunkStored: chunkHook,
     lookupUploadUrl,
@@ -238,7 +247,7 @@ async function stopRecording(atLimit) {
   state.take = null;
   say(`${atLimit ? strings.stoppedAtLimit : strings.stopped} ${info.saved ? strings.saved : strings.savingFinal}`);
   setPhase("review");
-  renderReview(info);
+  renderReview(state.takes.includes(info) ? info : undefined);
 }
 
 /** The connection line: shown while uploads wait for the network, recording or not. */
