@@ -21,6 +21,7 @@ def media_item_create(
     size: int,
     kind: str = MediaKind.VIDEO,
     keep_original: bool = True,
+    spoken_language: str = "",
     actor: Any = None,
     actor_label: str = "",
 ) -> MediaItem:
@@ -29,6 +30,8 @@ def media_item_create(
     ``kind`` "video" requires a picture (an audio-only file ends unprocessable); "audio"
     keeps only the sound (.m4a). ``keep_original=False`` deletes the upload once the
     rendition is verified (for answers: the interview's "keep original uploads" setting).
+    ``spoken_language`` (ISO 639-1) is the language the speaker is expected to use, when
+    known; transcripts detect it otherwise.
     """
     if kind not in MediaKind.values:
         raise ValueError(f"kind must be one of {MediaKind.values}, not {kind!r}")
@@ -38,6 +41,7 @@ def media_item_create(
         original_name=original_name,
         original_size=size,
         keep_original=keep_original,
+        spoken_language=spoken_language,
         state=ProcessingState.QUEUED,
         queued_at=timezone.now(),
     )
@@ -65,10 +69,14 @@ def _queue_transcription(item_id: int) -> None:
     transaction.on_commit(lambda: enqueue_transcription(item_id))
 
 
+RETRYABLE_TRANSCRIPTS = (TranscriptState.FAILED, TranscriptState.UNAVAILABLE)
+
+
 def can_retry(item: MediaItem) -> bool:
-    """Failed or unprocessable processing, or a failed transcript, can be tried again."""
+    """Failed or unprocessable processing, or a failed or unavailable transcript, can be
+    tried again."""
     return item.state in (ProcessingState.FAILED, ProcessingState.UNPROCESSABLE) or (
-        item.state == ProcessingState.READY and item.transcript_state == TranscriptState.FAILED
+        item.state == ProcessingState.READY and item.transcript_state in RETRYABLE_TRANSCRIPTS
     )
 
 
@@ -92,12 +100,12 @@ def media_item_retry(*, item: MediaItem, actor: Any, request: Any = None) -> Non
             if updated:
                 _queue_processing(item.pk)
         elif item.state == ProcessingState.READY and (
-            item.transcript_state == TranscriptState.FAILED
+            item.transcript_state in RETRYABLE_TRANSCRIPTS
         ):
             updated = MediaItem.objects.filter(
                 pk=item.pk,
                 state=ProcessingState.READY,
-                transcript_state=TranscriptState.FAILED,
+                transcript_state__in=RETRYABLE_TRANSCRIPTS,
             ).update(
                 transcript_state=TranscriptState.QUEUED,
                 transcript_error="",
