@@ -199,7 +199,7 @@ class WhisperTranscriber(Transcriber):
         return Transcript(
             words=[Word(w.w, w.start, w.end) for w in result.words],
             language=result.language,
-            engine=f"{self.name}:{self.source.label}",
+            engine=engine_id(self),
         )
 
 
@@ -263,6 +263,14 @@ def transcribe_file(
     if pcm is None:
         return None
     return (transcriber or get_transcriber()).transcribe(pcm, language=language)
+
+
+def engine_id(transcriber: Transcriber) -> str:
+    """What a transcript made by this engine records as its engine (``transcript_engine``),
+    e.g. "whisper:Whisper base"; transcripts recording another are redone by a redo."""
+    if isinstance(transcriber, WhisperTranscriber):
+        return f"{transcriber.name}:{transcriber.source.label}"
+    return transcriber.name
 
 
 def engine_label(transcriber: Transcriber) -> str:
