@@ -303,7 +303,6 @@ UPLOAD_S3_PART_SIZE = envint("ONEWAY_UPLOAD_S3_PART_SIZE", 5 * 1024 * 1024)
 UPLOAD_BACKEND = envstr("ONEWAY_UPLOAD_BACKEND", "auto")
 # nginx X-Accel-Redirect prefix for local media (empty: Django streams the file).
 MEDIA_ACCEL_REDIRECT_PREFIX = envstr("ONEWAY_MEDIA_ACCEL_REDIRECT_PREFIX")
-TRANSCRIBER = envstr("ONEWAY_TRANSCRIBER", "pocketsphinx")
 # Media processing (oneway.media): x264 preset for transcoded video (chosen by measurement,
 # bench/README.md), seconds a worker's claim on a job lasts without renewal (a killed
 # worker's job is queued again after it), attempts before a job is marked failed, and the
@@ -312,3 +311,10 @@ MEDIA_X264_PRESET = envstr("ONEWAY_MEDIA_X264_PRESET", "veryfast")
 MEDIA_LEASE_SECONDS = envint("ONEWAY_MEDIA_LEASE_SECONDS", 120)
 MEDIA_MAX_ATTEMPTS = envint("ONEWAY_MEDIA_MAX_ATTEMPTS", 4)
 MEDIA_WORK_DIR = Path(envstr("ONEWAY_MEDIA_WORK_DIR", str(DATA_DIR / "media-work"))).resolve()
+
+# --- Transcripts (issue 18) ---
+# "whisper" (Whisper base from the pinned model packages, or the CTranslate2 model in
+# ONEWAY_WHISPER_MODEL_DIR), "pocketsphinx" (English only, lighter), "none", or the dotted
+# path of a oneway.media.transcribe.Transcriber subclass.
+TRANSCRIBER = envstr("ONEWAY_TRANSCRIBER", "whisper")
+WHISPER_MODEL_DIR = envstr("ONEWAY_WHISPER_MODEL_DIR")

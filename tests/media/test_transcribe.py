@@ -11,9 +11,13 @@ from oneway.media.pipeline import render_file, transcribe_rendition
 from oneway.media.transcribe import (
     NoTranscriber,
     PocketsphinxTranscriber,
+    Progress,
     Transcriber,
     Transcript,
+    TranscriptUnavailable,
+    WhisperTranscriber,
     Word,
+    decode_stretch,
     extract_speech,
     get_transcriber,
 )
@@ -35,12 +39,19 @@ def words_of(text: str) -> list[str]:
 
 
 class EchoTranscriber(Transcriber):
-    """A second engine, plugged in by dotted path."""
+    """A second engine, plugged in by dotted path: knows English and German, says
+    "bytes" unless it hears nothing but silence."""
 
     name = "echo"
 
-    def transcribe(self, pcm: bytes) -> Transcript:
-        return Transcript(words=[Word("bytes", 0.0, len(pcm) / 32000)])
+    def transcribe(
+        self, pcm: bytes, *, language: str | None = None, progress: Progress | None = None
+    ) -> Transcript:
+        if language not in (None, "en", "de"):
+            raise TranscriptUnavailable(f"echo does not know {language}")
+        if not any(pcm):
+            return Transcript()
+        return Transcript(words=[Word("bytes", 0.0, len(pcm) / 32000)], language=language or "en")
 
 
 def test_spoken_sentence_is_transcribed(speech: Path, tmp_path: Path) -> None:
@@ -68,6 +79,8 @@ def test_extraction_is_16khz_mono(samples: dict[str, Path]) -> None:
 
 
 def test_transcriber_is_chosen_by_setting(settings: object) -> None:
+    settings.TRANSCRIBER = "whisper"  # type: ignore[attr-defined]
+    assert isinstance(get_transcriber(), WhisperTranscriber)
     settings.TRANSCRIBER = "pocketsphinx"  # type: ignore[attr-defined]
     assert isinstance(get_transcriber(), PocketsphinxTranscriber)
     settings.TRANSCRIBER = "none"  # type: ignore[attr-defined]
@@ -75,7 +88,7 @@ def test_transcriber_is_chosen_by_setting(settings: object) -> None:
     settings.TRANSCRIBER = "media.test_transcribe.EchoTranscriber"  # type: ignore[attr-defined]
     engine = get_transcriber()
     assert engine.name == "echo"
-    assert engine.transcribe(bytes(32000)).text == "bytes"
+    assert engine.transcribe(b"\1" * 32000).text == "bytes"
     settings.TRANSCRIBER = "oneway.media.captions.webvtt"  # type: ignore[attr-defined]
     with pytest.raises(TypeError):
         get_transcriber()
@@ -89,3 +102,28 @@ def test_captions_break_at_pauses_and_escape_text() -> None:
     assert "00:00:02.000 --> 00:00:02.500\nlater" in vtt
     long = [Word(f"w{i}", i * 0.3, i * 0.3 + 0.25) for i in range(30)]
     assert all(end - start <= 4.0 for start, end, _ in cues(long))
+
+
+def test_pocketsphinx_survives_a_stretch_without_hypothesis() -> None:
+    """seg() is None for a stretch the decoder finds nothing in (it raised TypeError)."""
+    decoder = PocketsphinxTranscriber()._decoder()
+    assert decoder.start_utt() is None
+    decoder.process_raw(bytes(20), full_utt=True)
+    decoder.end_utt()
+    assert decoder.seg() is None  # what the decoder does; our code must cope with it
+    assert decode_stretch(decoder, 12.0, bytes(20)) == []
+    assert decode_stretch(decoder, 12.0, b"") == []
+
+
+def test_pocketsphinx_knows_only_english(speech: Path) -> None:
+    pcm = extract_speech(speech)
+    assert pcm is not None
+    transcript = PocketsphinxTranscriber().transcribe(pcm, language="en-GB")
+    assert transcript.language == "en" and transcript.engine == "pocketsphinx"
+    with pytest.raises(TranscriptUnavailable, match="English only"):
+        PocketsphinxTranscriber().transcribe(pcm, language="de")
+
+
+def test_pocketsphinx_silence_gives_no_words() -> None:
+    transcript = PocketsphinxTranscriber().transcribe(bytes(16000 * 2 * 5))
+    assert transcript.words == [] and transcript.language == ""

@@ -1,5 +1,7 @@
 """Reads that are more than a one-line query."""
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -12,6 +14,9 @@ from oneway.core.models import (
     Organisation,
 )
 from oneway.core.tokens import hash_token
+
+if TYPE_CHECKING:
+    from oneway.media.models import MediaItem
 
 
 def invitation_for_token(token: str) -> Invitation | None:
@@ -104,3 +109,15 @@ def audit_entries(
     if action_prefix:
         entries = entries.filter(action__startswith=action_prefix)
     return entries.order_by("-created_at", "-id")
+
+
+def interview_answer_media(interview: Interview) -> QuerySet["MediaItem"]:
+    """The recordings of an interview's answers (every take, practice excluded): what a
+    transcript redo covers."""
+    from oneway.media.models import MediaItem
+
+    return MediaItem.objects.filter(
+        organisation_id=interview.organisation_id,
+        take__answer__invitation__interview=interview,
+        take__answer__is_practice=False,
+    )

@@ -9,6 +9,7 @@ from oneway.dashboard.views import (
     members,
     organisation,
     questions,
+    transcripts,
 )
 
 app_name = "dashboard"
@@ -35,6 +36,7 @@ urlpatterns = [
         name="interview_apply_link_reset",
     ),
     path(I + "audit/", audit.interview_audit, name="interview_audit"),
+    path(I + "transcripts/", transcripts.interview_transcripts, name="interview_transcripts"),
     # Questions
     path(I + "questions/new/", questions.question_create_view, name="question_create"),
     path(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext as _
+
 from oneway.media.transcribe import Word
 
 MAX_WORDS = 8
@@ -56,3 +59,15 @@ def webvtt(words: Iterable[Word]) -> str:
         lines += [str(index), f"{_timestamp(start)} --> {_timestamp(max(end, start + 0.2))}"]
         lines += [_escape(text), ""]
     return "\n".join(lines)
+
+
+def track_language(code: str) -> tuple[str, str]:
+    """``srclang`` and label of a captions track for a transcript in ``code`` (ISO
+    639-1): ("de", "German (automatic transcript)"). Old transcripts, made before the
+    language was recorded, were English (PocketSphinx knew only English)."""
+    code = (code or "en").lower()
+    try:
+        name = str(get_language_info(code)["name_translated"])
+    except KeyError:
+        name = code
+    return code, _("%(language)s (automatic transcript)") % {"language": name}

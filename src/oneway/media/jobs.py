@@ -32,7 +32,7 @@ from oneway.media import storage
 from oneway.media.models import MediaItem, ProcessingState, TranscriptState
 from oneway.media.pipeline import RenditionMismatch, render_file, transcribe_rendition
 from oneway.media.probe import Unprocessable
-from oneway.media.transcribe import get_transcriber
+from oneway.media.transcribe import TranscriptUnavailable, get_transcriber
 
 logger = logging.getLogger(__name__)
 
@@ -287,36 +287,56 @@ def transcribe_item(item_id: int, *, retries_left: int = 0) -> str:
         transcriber = get_transcriber()
         source = storage.fetch(item.rendition_name, workdir, progress=lease.renew)
         lease.renew(force=True)
-        outcome = transcribe_rendition(source, transcriber)
+        outcome = transcribe_rendition(
+            source, transcriber, language=item.spoken_language, progress=lease.renew
+        )
         lease.renew(force=True)
         if outcome is None:
             _finish(lease, transcript_state=TranscriptState.NO_SPEECH)
             return "no-audio"
-        captions_name = ""
-        if outcome.transcript.words:
-            captions_name = f"{storage.item_prefix(item.organisation_id, item.pk)}captions.vtt"
-            storage.put_bytes(outcome.captions.encode(), captions_name, workdir)
+        transcript = outcome.transcript
+        if not transcript.words:
+            raise TranscriptUnavailable(_("No speech was heard in this recording."))
+        captions_name = f"{storage.item_prefix(item.organisation_id, item.pk)}captions.vtt"
+        storage.put_bytes(outcome.captions.encode(), captions_name, workdir)
         done = _finish(
             lease,
             transcript_state=TranscriptState.READY,
-            transcript_text=outcome.transcript.text,
-            transcript_words=[w.as_dict() for w in outcome.transcript.words],
+            transcript_text=transcript.text,
+            transcript_words=[w.as_dict() for w in transcript.words],
+            transcript_language=transcript.language,
+            transcript_engine=transcript.engine or transcriber.name,
+            transcript_warning=transcript.warning,
             transcript_error="",
             captions_name=captions_name,
+            updated_at=timezone.now(),  # the search index refreshes what changed
         )
         if done:
             _audit(
                 item,
                 "media.transcribed",
                 {
-                    "engine": transcriber.name,
-                    "words": len(outcome.transcript.words),
+                    "engine": transcript.engine or transcriber.name,
+                    "language": transcript.language,
+                    "words": len(transcript.words),
                     "seconds": round(outcome.seconds, 3),
+                    **({"warning": transcript.warning} if transcript.warning else {}),
                 },
             )
         return "ready" if done else "lease-lost"
     except LeaseLost:
         return "lease-lost"
+    except TranscriptUnavailable as exc:
+        # The video stays as it is; an earlier transcript (before a redo) is kept too.
+        done = _finish(
+            lease,
+            transcript_state=TranscriptState.UNAVAILABLE,
+            transcript_error=exc.reason,
+            updated_at=timezone.now(),
+        )
+        if done:
+            _audit(item, "media.transcript_unavailable", {"reason": exc.reason})
+        return "unavailable"
     except Exception as exc:
         _transient_failure(item, lease, exc, retries_left=retries_left, transcript=True)
         if retries_left > 0:

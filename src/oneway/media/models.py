@@ -24,6 +24,9 @@ class TranscriptState(models.TextChoices):
     FAILED = "failed", _("Failed")
     NO_SPEECH = "no_audio", _("No audio")
     DISABLED = "disabled", _("Switched off")
+    # Could not be made, for a reason in transcript_error that a retry may not change (no
+    # speech heard, a language the engine does not know, no usable model).
+    UNAVAILABLE = "unavailable", _("Unavailable")
 
 
 class MediaItem(models.Model):
@@ -67,6 +70,15 @@ class MediaItem(models.Model):
     # What processing did (copy/transcode per stream, and why), for operators.
     plan = models.JSONField(default=dict, blank=True)
     transcript_error = models.TextField(blank=True)
+    # The language the speaker is expected to use (ISO 639-1), when the caller knows it
+    # (an invitation's language); empty: the speech engine detects it.
+    spoken_language = models.CharField(max_length=16, blank=True)
+    # The language the transcript is in (ISO 639-1, e.g. "de"), the engine and model that
+    # made it ("whisper:Whisper base"), and a note for admins (e.g. why the fallback engine
+    # made it).
+    transcript_language = models.CharField(max_length=16, blank=True)
+    transcript_engine = models.CharField(max_length=300, blank=True)
+    transcript_warning = models.TextField(blank=True)
     transcript_attempts = models.PositiveSmallIntegerField(default=0)
     # The running job's claim: a worker that stops renewing its lease (killed, out of
     # memory) loses the item to the sweeper, which queues it again.

@@ -8,6 +8,7 @@ folder; moving results into storage is the caller's business.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,14 +140,20 @@ class TranscriptOutcome:
 
 
 def transcribe_rendition(
-    rendition: Path, transcriber: Transcriber | None = None
+    rendition: Path,
+    transcriber: Transcriber | None = None,
+    *,
+    language: str | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> TranscriptOutcome | None:
-    """16 kHz mono speech from the rendition, transcribed; None when it has no audio."""
+    """16 kHz mono speech from the rendition, transcribed; None when it has no audio.
+    Raises ``TranscriptUnavailable`` when the engine cannot transcribe it."""
     started = time.monotonic()
     pcm = extract_speech(rendition)
     if pcm is None:
         return None
-    transcript = (transcriber or get_transcriber()).transcribe(pcm)
+    engine = transcriber or get_transcriber()
+    transcript = engine.transcribe(pcm, language=language or None, progress=progress)
     return TranscriptOutcome(
         transcript=transcript,
         captions=webvtt(transcript.words),

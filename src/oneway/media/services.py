@@ -3,9 +3,11 @@ the transaction commits."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from oneway.core.audit import log_action
@@ -21,6 +23,7 @@ def media_item_create(
     size: int,
     kind: str = MediaKind.VIDEO,
     keep_original: bool = True,
+    spoken_language: str = "",
     actor: Any = None,
     actor_label: str = "",
 ) -> MediaItem:
@@ -29,6 +32,8 @@ def media_item_create(
     ``kind`` "video" requires a picture (an audio-only file ends unprocessable); "audio"
     keeps only the sound (.m4a). ``keep_original=False`` deletes the upload once the
     rendition is verified (for answers: the interview's "keep original uploads" setting).
+    ``spoken_language`` (ISO 639-1) is the language the speaker is expected to use, when
+    known; transcripts detect it otherwise.
     """
     if kind not in MediaKind.values:
         raise ValueError(f"kind must be one of {MediaKind.values}, not {kind!r}")
@@ -38,6 +43,7 @@ def media_item_create(
         original_name=original_name,
         original_size=size,
         keep_original=keep_original,
+        spoken_language=spoken_language,
         state=ProcessingState.QUEUED,
         queued_at=timezone.now(),
     )
@@ -65,10 +71,14 @@ def _queue_transcription(item_id: int) -> None:
     transaction.on_commit(lambda: enqueue_transcription(item_id))
 
 
+RETRYABLE_TRANSCRIPTS = (TranscriptState.FAILED, TranscriptState.UNAVAILABLE)
+
+
 def can_retry(item: MediaItem) -> bool:
-    """Failed or unprocessable processing, or a failed transcript, can be tried again."""
+    """Failed or unprocessable processing, or a failed or unavailable transcript, can be
+    tried again."""
     return item.state in (ProcessingState.FAILED, ProcessingState.UNPROCESSABLE) or (
-        item.state == ProcessingState.READY and item.transcript_state == TranscriptState.FAILED
+        item.state == ProcessingState.READY and item.transcript_state in RETRYABLE_TRANSCRIPTS
     )
 
 
@@ -92,12 +102,12 @@ def media_item_retry(*, item: MediaItem, actor: Any, request: Any = None) -> Non
             if updated:
                 _queue_processing(item.pk)
         elif item.state == ProcessingState.READY and (
-            item.transcript_state == TranscriptState.FAILED
+            item.transcript_state in RETRYABLE_TRANSCRIPTS
         ):
             updated = MediaItem.objects.filter(
                 pk=item.pk,
                 state=ProcessingState.READY,
-                transcript_state=TranscriptState.FAILED,
+                transcript_state__in=RETRYABLE_TRANSCRIPTS,
             ).update(
                 transcript_state=TranscriptState.QUEUED,
                 transcript_error="",
@@ -147,3 +157,95 @@ def media_item_delete(*, item: MediaItem, actor: Any = None, actor_label: str = 
             storage.remove_partials(storage.item_prefix(organisation.pk, item_id))
 
         transaction.on_commit(remove_files)
+
+
+# Transcripts that a redo leaves alone: being made already, or nothing to transcribe.
+NOT_REDONE = (
+    TranscriptState.QUEUED,
+    TranscriptState.PROCESSING,
+    TranscriptState.NO_SPEECH,
+    TranscriptState.DISABLED,
+)
+
+
+@dataclass(frozen=True)
+class TranscriptProgress:
+    """Where the transcripts of some items stand against the current engine."""
+
+    total: int  # items with a rendition and sound
+    current: int  # made by the current engine
+    waiting: int  # queued or being made
+    unavailable: int
+    failed: int
+
+    @property
+    def others(self) -> int:
+        """Made by another engine (or never made) and not waiting: what a redo queues."""
+        return self.total - self.current - self.waiting - self.unavailable - self.failed
+
+
+def transcript_progress(items: QuerySet[MediaItem], *, engine: str) -> TranscriptProgress:
+    counts = (
+        items.filter(state=ProcessingState.READY)
+        .exclude(transcript_state__in=[TranscriptState.NO_SPEECH, TranscriptState.DISABLED])
+        .aggregate(
+            total=Count("pk"),
+            current=Count(
+                "pk", filter=Q(transcript_state=TranscriptState.READY, transcript_engine=engine)
+            ),
+            waiting=Count(
+                "pk",
+                filter=Q(transcript_state__in=[TranscriptState.QUEUED, TranscriptState.PROCESSING]),
+            ),
+            unavailable=Count("pk", filter=Q(transcript_state=TranscriptState.UNAVAILABLE)),
+            failed=Count("pk", filter=Q(transcript_state=TranscriptState.FAILED)),
+        )
+    )
+    return TranscriptProgress(**counts)
+
+
+def media_transcripts_redo(
+    *,
+    organisation: Organisation,
+    items: QuerySet[MediaItem],
+    engine: str,
+    everything: bool = False,
+    actor: Any = None,
+    actor_label: str = "",
+    obj: Any = None,
+    request: Any = None,
+) -> int:
+    """Queue the transcripts of ``items`` again with the current ``engine`` (its
+    ``engine_id``): those made by another engine, unavailable or failed ones; with
+    ``everything``, those made by the current engine too. Transcripts already queued or
+    being made are left alone, so running it twice queues nothing more. The old
+    transcript stays visible until the new one replaces it. Returns how many were queued."""
+    candidates = items.filter(organisation=organisation, state=ProcessingState.READY).exclude(
+        transcript_state__in=NOT_REDONE
+    )
+    if not everything:
+        candidates = candidates.exclude(
+            transcript_state=TranscriptState.READY, transcript_engine=engine
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(candidates.select_for_update().values_list("pk", flat=True))
+        queued = MediaItem.objects.filter(pk__in=ids).update(
+            transcript_state=TranscriptState.QUEUED,
+            transcript_error="",
+            transcript_attempts=0,
+            queued_at=now,
+        )
+        if queued:
+            log_action(
+                "media.transcripts_redone",
+                organisation=organisation,
+                actor=actor,
+                actor_label=actor_label,
+                obj=obj,
+                data={"queued": queued, "engine": engine, "everything": everything},
+                request=request,
+            )
+            for item_id in ids:
+                _queue_transcription(item_id)
+    return queued

@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from oneway.core.models import Answer, AnswerType, Invitation, Question
+from oneway.media.captions import track_language
 from oneway.media.models import MediaItem, ProcessingState
 from oneway.reviews.models import Comment, Rating, Review
 from oneway.reviews.selectors import QuestionAggregate, aggregate
@@ -130,6 +131,11 @@ class AnswerBlock:
     @cached_property
     def transcript_html(self) -> str:
         return transcript_html(self.transcript)
+
+    @cached_property
+    def captions_track(self) -> tuple[str, str]:
+        """(srclang, label) of the captions: the language the transcript is in."""
+        return track_language(self.media.transcript_language if self.media else "")
 
 
 def transcript_html(lines: list[TranscriptLine]) -> str:
