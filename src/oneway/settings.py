@@ -127,7 +127,8 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "oneway.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = envint("ONEWAY_PROXY_COUNT", 0)
+# The client address comes from one proxy-aware function (ONEWAY_PROXY_COUNT, issue 13).
+AXES_CLIENT_IP_CALLABLE = "oneway.core.audit.client_ip"
 AXES_VERBOSE = False
 
 # --- Sessions and security ------------------------------------------------------------
@@ -312,3 +313,8 @@ MEDIA_X264_PRESET = envstr("ONEWAY_MEDIA_X264_PRESET", "veryfast")
 MEDIA_LEASE_SECONDS = envint("ONEWAY_MEDIA_LEASE_SECONDS", 120)
 MEDIA_MAX_ATTEMPTS = envint("ONEWAY_MEDIA_MAX_ATTEMPTS", 4)
 MEDIA_WORK_DIR = Path(envstr("ONEWAY_MEDIA_WORK_DIR", str(DATA_DIR / "media-work"))).resolve()
+
+# --- Hardening (issue 13) --------------------------------------------------------------
+# Trusted reverse proxies in front of Oneway: the client address is the one the outermost
+# of them saw (oneway.core.audit.client_ip, used by rate limits, axes and the audit log).
+ONEWAY_PROXY_COUNT = envint("ONEWAY_PROXY_COUNT", 0)
