@@ -143,7 +143,9 @@ def test_readme_production_steps(production_env: dict[str, str], tmp_path: Path)
         static = session.get(f"{base}{css.group(1)}", timeout=5)
         assert static.status_code == 200
         assert static.headers["Content-Type"].startswith("text/css")
-        manifest = json.loads((Path(env["ONEWAY_DATA_DIR"]) / "static/staticfiles.json").read_text())
+        manifest = json.loads(
+            (Path(env["ONEWAY_DATA_DIR"]) / "static/staticfiles.json").read_text()
+        )
         tus = manifest["paths"]["candidate/vendor/tus.min.js"]
         assert session.get(f"{base}/static/{tus}", timeout=5).status_code == 200
 

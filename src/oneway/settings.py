@@ -6,22 +6,31 @@ from urllib.parse import parse_qs, unquote, urlparse
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from oneway.env import envbool, envint, envlist, envsecret, envstr
+from oneway.env import envbool, envint, envlist, envsecret, envstr, generated_secret
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(envstr("ONEWAY_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
+# The key earlier versions used by default: public, so never accepted in production.
 DEVELOPMENT_SECRET_KEY = "oneway-development-secret-key-do-not-use-in-production"
 
 PRODUCTION = envbool("ONEWAY_PRODUCTION", False)
 DEBUG = envbool("ONEWAY_DEBUG", not PRODUCTION)
-SECRET_KEY = envsecret("ONEWAY_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+SECRET_KEY = envsecret("ONEWAY_SECRET_KEY")
+if not SECRET_KEY and not PRODUCTION:
+    # No public default (it would let anyone sign media URLs): a random key made once into
+    # the data directory (file mode 0600) and kept across restarts (issue 13).
+    SECRET_KEY = generated_secret(DATA_DIR / "secret_key")
 
 if PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("ONEWAY_DEBUG must be off when ONEWAY_PRODUCTION is on.")
-    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50:
+    if (
+        SECRET_KEY == DEVELOPMENT_SECRET_KEY
+        or len(SECRET_KEY) < 50
+        or SECRET_KEY.startswith("django-insecure")
+    ):
         raise ImproperlyConfigured(
             "ONEWAY_SECRET_KEY (or ONEWAY_SECRET_KEY_FILE) must be set to a random value of "
             "at least 50 characters in production."
