@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "huey.contrib.djhuey",
     "axes",
+    "csp",
     "oneway.accounts",
     "oneway.core",
     "oneway.uploads",
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -327,3 +329,44 @@ MEDIA_WORK_DIR = Path(envstr("ONEWAY_MEDIA_WORK_DIR", str(DATA_DIR / "media-work
 # Trusted reverse proxies in front of Oneway: the client address is the one the outermost
 # of them saw (oneway.core.audit.client_ip, used by rate limits, axes and the audit log).
 ONEWAY_PROXY_COUNT = envint("ONEWAY_PROXY_COUNT", 0)
+
+
+def s3_media_sources(bucket: str, endpoint: str, region: str, addressing_style: str) -> list[str]:
+    """CSP sources covering the signed URLs django-storages makes for ``bucket``."""
+    if not bucket:
+        return []
+    if endpoint:
+        parts = urlparse(endpoint.rstrip("/"))
+        if addressing_style == "virtual":
+            return [f"{parts.scheme}://{bucket}.{parts.netloc}"]
+        return [f"{parts.scheme}://{parts.netloc}{parts.path}/{bucket}/"]
+    hosts = ["s3.amazonaws.com"] + ([f"s3.{region}.amazonaws.com"] if region else [])
+    if addressing_style == "virtual":
+        return [f"https://{bucket}.{host}" for host in hosts]
+    return [f"https://{host}/{bucket}/" for host in hosts]
+
+
+# Content-Security-Policy on every response (django-csp): scripts and styles only from
+# Oneway's own static files (no inline code or style attributes), media from Oneway and
+# the S3 bucket; blob: lets a candidate play back the take just recorded in the browser.
+_media_sources = s3_media_sources(
+    S3_BUCKET,
+    envstr("ONEWAY_S3_ENDPOINT_URL"),
+    envstr("ONEWAY_S3_REGION"),
+    envstr("ONEWAY_S3_ADDRESSING_STYLE", "path"),
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", *_media_sources],
+        "media-src": ["'self'", "blob:", *_media_sources],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
