@@ -329,6 +329,11 @@ MEDIA_WORK_DIR = Path(envstr("ONEWAY_MEDIA_WORK_DIR", str(DATA_DIR / "media-work
 # Trusted reverse proxies in front of Oneway: the client address is the one the outermost
 # of them saw (oneway.core.audit.client_ip, used by rate limits, axes and the audit log).
 ONEWAY_PROXY_COUNT = envint("ONEWAY_PROXY_COUNT", 0)
+# Slow request bodies (oneway.core.bodygate): requests reading a body at once per web
+# process (keep it below granian's --blocking-threads), and the seconds a body may go
+# without a byte (16 KiB) before its read fails.
+BODY_SLOTS = envint("ONEWAY_BODY_SLOTS", 4)
+BODY_IDLE_SECONDS = envint("ONEWAY_BODY_IDLE_SECONDS", 10)
 
 
 def s3_media_sources(bucket: str, endpoint: str, region: str, addressing_style: str) -> list[str]:
