@@ -143,9 +143,9 @@ class TimedBody:
     def abandon(self) -> None:
         """The request is answered: a helper thread still reading counts as stuck."""
         with self._stuck.lock:
-            if self._thread is not None and not self._finished.is_set():
-                if not self._abandoned.is_set():
-                    self._stuck.count += 1
+            started = self._thread is not None and not self._finished.is_set()
+            if started and not self._abandoned.is_set():
+                self._stuck.count += 1
             self._abandoned.set()
 
 
