@@ -289,9 +289,30 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Capability tokens in paths never reach the log (issue 13): on the handler, and on
+    # the loggers that print paths (their records reach handlers Django set up too).
+    "filters": {"redact_tokens": {"()": "oneway.core.logfilters.RedactTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("ONEWAY_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["redact_tokens"]},
+        "django.server": {"filters": ["redact_tokens"]},
+        "django.security": {"filters": ["redact_tokens"]},
+        # granian's access log (when on) goes through the console handler above.
+        "granian.access": {
+            "filters": ["redact_tokens"],
+            "handlers": ["console"],
+            "propagate": False,
+        },
+    },
 }
 
 # --- Product settings -----------------------------------------------------------------
