@@ -28,7 +28,7 @@ install-test: $(VENV)/.installed-test js system-test-deps
 # The recorder's tus client comes from the npm registry; vendored into static at install.
 js: src/oneway/candidate/static/candidate/vendor/.installed
 
-src/oneway/candidate/static/candidate/vendor/.installed: package.json
+src/oneway/candidate/static/candidate/vendor/.installed: package.json scripts/vendor-js.sh
 	@if [ -f package.json ]; then \
 		npm install --no-audit --no-fund --silent && \
 		mkdir -p src/oneway/candidate/static/candidate/vendor && \

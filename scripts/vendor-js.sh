@@ -11,6 +11,12 @@ if [ ! -f "$src/dist/tus.min.js" ]; then
     exit 1
 fi
 # The UMD build defines window.tus; recorder.js imports it for that side effect.
-cp "$src/dist/tus.min.js" "$vendor/tus.min.js"
+# The source map it names is not shipped: drop the reference, or collectstatic under
+# CompressedManifestStaticFilesStorage fails on the missing tus.min.js.map.
+sed '/^\/\/# sourceMappingURL=/d' "$src/dist/tus.min.js" >"$vendor/tus.min.js"
+if grep -q 'sourceMappingURL' "$vendor/tus.min.js"; then
+    echo "tus.min.js still references a source map" >&2
+    exit 1
+fi
 cp "$src/LICENSE" "$vendor/tus-js-client.LICENSE"
 echo "Vendored tus-js-client $(node -p "require('./$src/package.json').version" 2>/dev/null || echo '?') into $vendor"

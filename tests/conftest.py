@@ -14,6 +14,15 @@ from oneway.core.models import Membership, Organisation
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM use there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Servers the tests start in subprocesses (with data directories of their own) sign
+    with the test process's key, so what one signs the other accepts."""
+    from django.conf import settings
+
+    os.environ.setdefault("ONEWAY_SECRET_KEY", settings.SECRET_KEY)
+
+
 PASSWORD = "correct horse battery staple 42"
 
 # A real S3 server (weed mini) for tests marked s3: fixtures s3_server, s3_storage.

@@ -109,6 +109,32 @@ def test_development_defaults(tmp_path: Path) -> None:
     assert "sqlite3" in values["DATABASES"] and "SqliteHuey" in values["HUEY"]
 
 
+def test_development_secret_is_random_private_and_kept(tmp_path: Path) -> None:
+    from oneway.settings import DEVELOPMENT_SECRET_KEY
+
+    first = settings_in({"ONEWAY_DATA_DIR": str(tmp_path / "a")}, "SECRET_KEY")["SECRET_KEY"]
+    assert first != DEVELOPMENT_SECRET_KEY and len(first) >= 50
+    key_file = tmp_path / "a" / "secret_key"
+    assert key_file.read_text().strip() == first
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    # Kept across restarts; another install gets its own.
+    assert (
+        settings_in({"ONEWAY_DATA_DIR": str(tmp_path / "a")}, "SECRET_KEY")["SECRET_KEY"] == first
+    )
+    other = settings_in({"ONEWAY_DATA_DIR": str(tmp_path / "b")}, "SECRET_KEY")["SECRET_KEY"]
+    assert other != first
+
+
+def test_production_never_generates_a_secret(
+    production_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {k: v for k, v in production_env.items() if k != "ONEWAY_SECRET_KEY"}
+    (tmp_path / "secret_key").write_text(secrets.token_urlsafe(64))  # a development leftover
+    assert run(env, "-m", "oneway", "check").returncode != 0
+    insecure = {**env, "ONEWAY_SECRET_KEY": "django-insecure-" + secrets.token_urlsafe(64)}
+    assert run(insecure, "-m", "oneway", "check").returncode != 0
+
+
 def test_readme_documents_every_variable() -> None:
     import re
 

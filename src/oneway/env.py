@@ -4,7 +4,9 @@ Every secret can also be given as ``NAME_FILE`` pointing at a file holding it
 (Docker/Kubernetes secrets), which wins over ``NAME``.
 """
 
+import contextlib
 import os
+import secrets
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -51,3 +53,27 @@ def envsecret(name: str, default: str = "") -> str:
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE: cannot read {path}: {exc}") from exc
     return os.environ.get(name, default)
+
+
+def generated_secret(path: Path) -> str:
+    """The secret kept in ``path``, made (random, readable by its owner only) on first use.
+
+    Several processes may start at once: the file is written aside and linked into place,
+    so every one of them reads the same complete value.
+    """
+    try:
+        value = path.read_text().strip()
+    except FileNotFoundError:
+        value = ""
+    if value:
+        return value
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(64) + "\n")
+        with contextlib.suppress(FileExistsError):
+            os.link(scratch, path)  # atomic; the first process to get here wins
+    finally:
+        scratch.unlink(missing_ok=True)
+    return path.read_text().strip()

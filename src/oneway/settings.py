@@ -6,22 +6,31 @@ from urllib.parse import parse_qs, unquote, urlparse
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from oneway.env import envbool, envint, envlist, envsecret, envstr
+from oneway.env import envbool, envint, envlist, envsecret, envstr, generated_secret
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(envstr("ONEWAY_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
+# The key earlier versions used by default: public, so never accepted in production.
 DEVELOPMENT_SECRET_KEY = "oneway-development-secret-key-do-not-use-in-production"
 
 PRODUCTION = envbool("ONEWAY_PRODUCTION", False)
 DEBUG = envbool("ONEWAY_DEBUG", not PRODUCTION)
-SECRET_KEY = envsecret("ONEWAY_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+SECRET_KEY = envsecret("ONEWAY_SECRET_KEY")
+if not SECRET_KEY and not PRODUCTION:
+    # No public default (it would let anyone sign media URLs): a random key made once into
+    # the data directory (file mode 0600) and kept across restarts (issue 13).
+    SECRET_KEY = generated_secret(DATA_DIR / "secret_key")
 
 if PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("ONEWAY_DEBUG must be off when ONEWAY_PRODUCTION is on.")
-    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50:
+    if (
+        SECRET_KEY == DEVELOPMENT_SECRET_KEY
+        or len(SECRET_KEY) < 50
+        or SECRET_KEY.startswith("django-insecure")
+    ):
         raise ImproperlyConfigured(
             "ONEWAY_SECRET_KEY (or ONEWAY_SECRET_KEY_FILE) must be set to a random value of "
             "at least 50 characters in production."
@@ -43,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "huey.contrib.djhuey",
     "axes",
+    "csp",
     "oneway.accounts",
     "oneway.core",
     "oneway.uploads",
@@ -56,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -127,7 +138,8 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "oneway.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = envint("ONEWAY_PROXY_COUNT", 0)
+# The client address comes from one proxy-aware function (ONEWAY_PROXY_COUNT, issue 13).
+AXES_CLIENT_IP_CALLABLE = "oneway.core.audit.client_ip"
 AXES_VERBOSE = False
 
 # --- Sessions and security ------------------------------------------------------------
@@ -277,9 +289,30 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Capability tokens in paths never reach the log (issue 13): on the handler, and on
+    # the loggers that print paths (their records reach handlers Django set up too).
+    "filters": {"redact_tokens": {"()": "oneway.core.logfilters.RedactTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("ONEWAY_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["redact_tokens"]},
+        "django.server": {"filters": ["redact_tokens"]},
+        "django.security": {"filters": ["redact_tokens"]},
+        # granian's access log (when on) goes through the console handler above.
+        "granian.access": {
+            "filters": ["redact_tokens"],
+            "handlers": ["console"],
+            "propagate": False,
+        },
+    },
 }
 
 # --- Product settings -----------------------------------------------------------------
@@ -318,3 +351,54 @@ MEDIA_WORK_DIR = Path(envstr("ONEWAY_MEDIA_WORK_DIR", str(DATA_DIR / "media-work
 # path of a oneway.media.transcribe.Transcriber subclass.
 TRANSCRIBER = envstr("ONEWAY_TRANSCRIBER", "whisper")
 WHISPER_MODEL_DIR = envstr("ONEWAY_WHISPER_MODEL_DIR")
+
+# --- Hardening (issue 13) --------------------------------------------------------------
+# Trusted reverse proxies in front of Oneway: the client address is the one the outermost
+# of them saw (oneway.core.audit.client_ip, used by rate limits, axes and the audit log).
+ONEWAY_PROXY_COUNT = envint("ONEWAY_PROXY_COUNT", 0)
+# Slow request bodies (oneway.core.bodygate): requests reading a body at once per web
+# process (keep it below granian's --blocking-threads), and the seconds a body may go
+# without a byte (16 KiB) before its read fails.
+BODY_SLOTS = envint("ONEWAY_BODY_SLOTS", 4)
+BODY_IDLE_SECONDS = envint("ONEWAY_BODY_IDLE_SECONDS", 10)
+
+
+def s3_media_sources(bucket: str, endpoint: str, region: str, addressing_style: str) -> list[str]:
+    """CSP sources covering the signed URLs django-storages makes for ``bucket``."""
+    if not bucket:
+        return []
+    if endpoint:
+        parts = urlparse(endpoint.rstrip("/"))
+        if addressing_style == "virtual":
+            return [f"{parts.scheme}://{bucket}.{parts.netloc}"]
+        return [f"{parts.scheme}://{parts.netloc}{parts.path}/{bucket}/"]
+    hosts = ["s3.amazonaws.com"] + ([f"s3.{region}.amazonaws.com"] if region else [])
+    if addressing_style == "virtual":
+        return [f"https://{bucket}.{host}" for host in hosts]
+    return [f"https://{host}/{bucket}/" for host in hosts]
+
+
+# Content-Security-Policy on every response (django-csp): scripts and styles only from
+# Oneway's own static files (no inline code or style attributes), media from Oneway and
+# the S3 bucket; blob: lets a candidate play back the take just recorded in the browser.
+_media_sources = s3_media_sources(
+    S3_BUCKET,
+    envstr("ONEWAY_S3_ENDPOINT_URL"),
+    envstr("ONEWAY_S3_REGION"),
+    envstr("ONEWAY_S3_ADDRESSING_STYLE", "path"),
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", *_media_sources],
+        "media-src": ["'self'", "blob:", *_media_sources],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}

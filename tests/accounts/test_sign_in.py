@@ -86,3 +86,35 @@ def test_user_without_organisation_sees_an_explanation(db: None) -> None:
     response = client.get(reverse("dashboard:home"))
     assert response.status_code == 403
     assert b"not a member of any organisation" in response.content
+
+
+def test_password_reset_is_throttled_per_address(owner: User) -> None:
+    from django.core.cache import cache
+
+    from oneway.accounts.views import RESET_EMAIL_LIMIT
+
+    cache.clear()
+    url = reverse("accounts:password_reset")
+    for n in range(RESET_EMAIL_LIMIT + 2):
+        response = Client(REMOTE_ADDR=f"10.3.0.{n}").post(url, {"email": owner.email})
+        assert response.status_code == 302  # the same answer every time
+    assert len(mail.outbox) == RESET_EMAIL_LIMIT
+
+
+def test_password_reset_is_throttled_per_ip(owner: User) -> None:
+    from django.core.cache import cache
+
+    from oneway.accounts.views import RESET_IP_LIMIT
+
+    cache.clear()
+    url = reverse("accounts:password_reset")
+    client = Client(REMOTE_ADDR="10.4.0.1")
+    for n in range(RESET_IP_LIMIT):
+        assert client.post(url, {"email": f"who{n}@example.com"}).status_code == 302
+    limited = client.post(url, {"email": owner.email})
+    assert limited.status_code == 429
+    assert b"Too many password resets" in limited.content
+    assert mail.outbox == []
+    # Another address is not affected.
+    other = Client(REMOTE_ADDR="10.4.0.2").post(url, {"email": owner.email})
+    assert other.status_code == 302 and len(mail.outbox) == 1

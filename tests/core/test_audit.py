@@ -22,8 +22,8 @@ def test_client_ip_behind_proxies(settings) -> None:  # type: ignore[no-untyped-
     request = RequestFactory().get(
         "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7, 10.0.0.1"
     )
-    settings.AXES_IPWARE_PROXY_COUNT = 0
+    settings.ONEWAY_PROXY_COUNT = 0
     assert client_ip(request) == "10.0.0.2"
-    settings.AXES_IPWARE_PROXY_COUNT = 2
+    settings.ONEWAY_PROXY_COUNT = 2
     assert client_ip(request) == "203.0.113.7"  # the spoofable left part is ignored
     assert client_ip(RequestFactory().get("/", REMOTE_ADDR="not-an-ip")) is None

@@ -134,18 +134,27 @@ def browser(playwright_instance: Playwright, fake_media: FakeMedia) -> Iterator[
 def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
     """Factory: ``new_context(**playwright_context_options)``; closed after the test."""
     contexts: list[BrowserContext] = []
+    blocked: list[str] = []
 
     def make(**options: Any) -> BrowserContext:
         options.setdefault("viewport", {"width": 1280, "height": 900})
         context = browser.new_context(**options)
         context.grant_permissions(["camera", "microphone"])
         context.set_default_timeout(15_000)
+        # Whatever the Content-Security-Policy blocks is a bug of the page.
+        context.on(
+            "console",
+            lambda message: (
+                blocked.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    assert not blocked, "blocked by the Content-Security-Policy:\n" + "\n".join(blocked)
 
 
 @pytest.fixture

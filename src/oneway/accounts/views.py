@@ -3,7 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +15,28 @@ from django.views.decorators.http import require_http_methods
 
 from oneway.accounts.forms import JoinForm, SignInForm
 from oneway.accounts.models import User
+from oneway.core.audit import client_ip
 from oneway.core.forms import posted
+from oneway.core.ratelimit import allow
+
+RESET_IP_LIMIT = 10  # password reset requests per IP address per hour
+RESET_EMAIL_LIMIT = 3  # reset emails per address per hour
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's password reset, throttled: per IP address (a 429 page) and per email
+    address (beyond the limit nothing more is sent, and the page reads the same, so it
+    reveals nothing about the address)."""
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        if not allow(
+            f"reset-ip:{client_ip(self.request) or '-'}", limit=RESET_IP_LIMIT, window=3600
+        ):
+            return render(self.request, "accounts/password_reset_limited.html", status=429)
+        email = form.cleaned_data["email"].strip().lower()
+        if not allow(f"reset-email:{email}", limit=RESET_EMAIL_LIMIT, window=3600):
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class SignInView(LoginView):

@@ -10,21 +10,28 @@ check the finished file before it is accepted: an empty or unreadable recording 
 it does not count against the takes allowed, so the candidate can record again.
 """
 
+import contextlib
+from typing import Any
+
+import av
+from django.core.files.storage import default_storage
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oneway.candidate import rules
+from oneway.candidate.device_clips import DEVICE_CHECK, device_check_uploads_discard
 from oneway.candidate.recordings import inspect_recording, sniff_container
 from oneway.candidate.services import CandidateError, ensure_open, limits_for, take_refuse
 from oneway.candidate.session import session_invitation
 from oneway.core.models import Invitation, Take
 from oneway.core.models.answers import TakeState
+from oneway.core.ratelimit import allow
 from oneway.media.probe import Unprocessable
 from oneway.uploads.models import Upload
 from oneway.uploads.policy import Grant, UploadDenied, UploadPolicy, register_policy
 
 ANSWER = "answer"
-DEVICE_CHECK = "device-check"
 
 
 def _invitation(request: HttpRequest) -> Invitation:
@@ -139,6 +146,38 @@ class AnswerUploadPolicy(UploadPolicy):
             ) from denied
 
 
+def _check_device_clip(upload: Upload) -> None:
+    """A test clip lasts at most DEVICE_CHECK_MAX_SECONDS (plus tolerance), measured on
+    every stream's packets, reading at most DEVICE_CHECK_MAX_PACKETS of them."""
+    limit = rules.DEVICE_CHECK_MAX_SECONDS + rules.LENGTH_TOLERANCE_SECONDS
+    too_long = UploadDenied(
+        413,
+        _("This recording lasts longer than the %(max)d seconds allowed.") % {"max": int(limit)},
+    )
+    try:
+        with contextlib.ExitStack() as stack:
+            source: Any
+            try:  # FFmpeg reads a local file itself
+                source = default_storage.path(upload.storage_name)
+            except NotImplementedError:
+                source = stack.enter_context(default_storage.open(upload.storage_name, "rb"))
+            container = stack.enter_context(av.open(source, mode="r"))
+            starts: dict[int, float] = {}
+            for count, packet in enumerate(container.demux(), start=1):
+                if count > rules.DEVICE_CHECK_MAX_PACKETS:
+                    raise UploadDenied(
+                        415, _("This is not a recording we can play back. Please record again.")
+                    )
+                if packet.pts is None or packet.time_base is None:
+                    continue
+                at = float(packet.pts * packet.time_base)
+                start = starts.setdefault(packet.stream.index, at)
+                if at + float((packet.duration or 0) * packet.time_base) - start > limit:
+                    raise too_long
+    except (av.FFmpegError, OSError, ValueError):
+        return  # unreadable past some point: what was read is within the limits
+
+
 def device_check_owner(invitation: Invitation) -> str:
     return f"device-check:{invitation.pk}"
 
@@ -147,7 +186,22 @@ class DeviceCheckUploadPolicy(UploadPolicy):
     def authorize_create(self, request: HttpRequest, metadata: dict[str, str]) -> Grant:
         invitation = _invitation(request)
         _open(invitation)
-        return Grant(owner=device_check_owner(invitation), max_size=rules.device_check_max_bytes())
+        owner = device_check_owner(invitation)
+        if not allow(owner, limit=rules.DEVICE_CHECK_PER_HOUR, window=3600):
+            raise UploadDenied(
+                429,
+                _(
+                    "You have tested your camera and microphone many times in the last hour. "
+                    "You can go on to the interview, or test again later."
+                ),
+            )
+        # One test clip is recorded at a time: an earlier unfinished one is abandoned.
+        device_check_uploads_discard(owner=owner, finished=False)
+        return Grant(
+            owner=owner,
+            max_size=rules.device_check_max_bytes(),
+            expires_at=timezone.now() + rules.DEVICE_CHECK_KEEP,
+        )
 
     def authorize(self, request: HttpRequest, upload: Upload) -> None:
         invitation = _invitation(request)
@@ -160,7 +214,7 @@ class DeviceCheckUploadPolicy(UploadPolicy):
         _check_prefix(upload, prefix)
 
     def validate_complete(self, upload: Upload) -> None:
-        _check_length(upload, rules.DEVICE_CHECK_MAX_SECONDS + rules.LENGTH_TOLERANCE_SECONDS)
+        _check_device_clip(upload)
 
 
 def register() -> None:

@@ -6,6 +6,7 @@ maximum bitrate we allow, plus slack for container overhead. The recorder asks b
 for well under that bitrate (``RECORDER``), so an honest recording never comes close.
 """
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -34,6 +35,13 @@ PRACTICE_RETAKES = 2
 # The device check's test clip.
 DEVICE_CHECK_CLIP_SECONDS = 5
 DEVICE_CHECK_MAX_SECONDS = 15
+# Test clips are a candidate's own: at most this many started per hour (per invitation),
+# one unfinished at a time, and none kept longer than DEVICE_CHECK_KEEP (issue 13).
+DEVICE_CHECK_PER_HOUR = 20
+DEVICE_CHECK_KEEP = datetime.timedelta(hours=2)
+# Reading a test clip's length stops after this many packets: a real 15 s clip has about
+# 1,300 (video frames and 20 ms audio packets); more is a clip built to cost CPU.
+DEVICE_CHECK_MAX_PACKETS = 5000
 
 # The time factors a candidate may choose when the interview allows accommodations.
 TIME_FACTORS = [Decimal("1"), Decimal("1.25"), Decimal("1.5"), Decimal("2")]

@@ -3,6 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from oneway.candidate.device_clips import device_check_clips_expire
 from oneway.candidate.services import answers_submit_last_takes
 from oneway.core.models import Answer, Invitation, InvitationStatus
 from oneway.core.models.answers import TakeState
@@ -28,3 +29,10 @@ def submit_last_takes_of_closed_interviews() -> int:
     ):
         sent += answers_submit_last_takes(invitation=invitation)
     return sent
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def expire_device_check_clips() -> int:
+    """Finished test clips are kept at most rules.DEVICE_CHECK_KEEP (unfinished ones
+    expire then too, through the upload sweep)."""
+    return device_check_clips_expire()

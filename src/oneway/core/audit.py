@@ -6,25 +6,31 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
+from python_ipware import IpWare
 
 from oneway.core.models import AuditEntry, Organisation
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The client's IP address; behind ``ONEWAY_PROXY_COUNT`` trusted reverse proxies, the
-    address the outermost of them saw (from ``X-Forwarded-For``, counted from the right)."""
+    """The client's IP address: the one function every rate limit, the login lockout
+    (django-axes) and the audit log use.
+
+    With ``ONEWAY_PROXY_COUNT`` = 0 it is the peer address (``REMOTE_ADDR``): headers a
+    client sends are never trusted. Behind N trusted reverse proxies it is the address the
+    outermost of them saw: the hop N places from the right of ``X-Forwarded-For`` plus the
+    peer (django-ipware's chain logic). A request with fewer hops than that did not come
+    through the proxies, so its peer address is used.
+    """
     if request is None:
         return None
-    proxies = int(getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0) or 0)
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return _valid_ip(forwarded[-proxies])
-    return _valid_ip(request.META.get("REMOTE_ADDR", ""))
+    remote = _valid_ip(request.META.get("REMOTE_ADDR", ""))
+    proxies = int(getattr(settings, "ONEWAY_PROXY_COUNT", 0) or 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies <= 0 or not forwarded or remote is None:
+        return remote
+    chain = IpWare(precedence=("HTTP_X_FORWARDED_FOR",), proxy_count=proxies)
+    ip, _trusted = chain.get_client_ip({"HTTP_X_FORWARDED_FOR": f"{forwarded}, {remote}"})
+    return str(ip) if ip is not None else remote
 
 
 def _valid_ip(value: str) -> str | None:

@@ -10,8 +10,15 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
+
+
+def _render_plain(name: str, context: dict[str, Any]) -> str:
+    """Render a plain-text template with autoescaping off."""
+    template = get_template(name)
+    return str(template.template.render(Context(context, autoescape=False)))  # type: ignore[attr-defined]
 
 
 def build_templated_email(
@@ -25,9 +32,11 @@ def build_templated_email(
 ) -> EmailMultiAlternatives:
     context = {"base_url": settings.BASE_URL, **context}
     with translation.override(settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-        text = render_to_string(f"emails/{template}.txt", context)
-        html = render_to_string(f"emails/{template}.html", context)
+        # Subject and text are plain text: no HTML escaping (a name with a quote stays one).
+        subject = " ".join(_render_plain(f"emails/{template}_subject.txt", context).split())
+        text = _render_plain(f"emails/{template}.txt", context)
+        # Email clients ignore style sheets: shared parts (the format card) inline theirs.
+        html = render_to_string(f"emails/{template}.html", {**context, "inline_styles": True})
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,

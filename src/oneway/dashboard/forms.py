@@ -1,6 +1,7 @@
 """Staff forms. They parse and validate input; services do the writing."""
 
 import datetime
+import re
 from typing import Any
 
 from django import forms
@@ -289,8 +290,19 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
+# A name as people write theirs: letters with spaces, apostrophes, hyphens, dots and commas.
+_APPLICANT_NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '’.,-])*$")
+# "evil.example", "x.co/…": a dot between letters with no space after it.
+_DOMAIN_LIKE = re.compile(r"[^\W\d_]\.[^\W\d_]{2,}")
+APPLICANT_NAME_MAX = 80
+APPLICANT_NAME_WORDS = 8
+
+
 class ApplyForm(forms.Form):
-    name = forms.CharField(label=_("Your name"), max_length=200)
+    """The public apply page: what the branded email to the given address will repeat is
+    only a short, plain name (no links, numbers or long text anyone could relay)."""
+
+    name = forms.CharField(label=_("Your name"), max_length=APPLICANT_NAME_MAX)
     email = forms.EmailField(label=_("Your email"))
     timezone = TimeZoneField(
         label=_("Your time zone"),
@@ -298,6 +310,18 @@ class ApplyForm(forms.Form):
         blank_label=_("Not sure"),
         help_text=_("Your deadline is shown in this time zone."),
     )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if (
+            not _APPLICANT_NAME.match(name)
+            or _DOMAIN_LIKE.search(name)
+            or len(name.split()) > APPLICANT_NAME_WORDS
+        ):
+            raise ValidationError(
+                _("Enter your name using letters only (spaces, hyphens and apostrophes are fine).")
+            )
+        return name
 
 
 class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -18,7 +18,7 @@ from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
 
 from oneway.core import tasks
-from oneway.core.audit import log_action
+from oneway.core.audit import client_ip, log_action
 from oneway.core.deadlines import deadline_for, local_to_utc
 from oneway.core.models import (
     AuditEntry,
@@ -287,7 +287,7 @@ def _confirm(
             Invitation.objects.filter(token_hash__in=hashes).only("id", "token_hash", "email")
         )
         actor_user = actor if getattr(actor, "is_authenticated", False) else None
-        ip = request.META.get("REMOTE_ADDR") if request is not None else None
+        ip = client_ip(request)
         AuditEntry.objects.bulk_create(
             [
                 AuditEntry(

@@ -1,14 +1,71 @@
-"""Start the web server (granian) and the Huey worker together; Ctrl-C stops both."""
+"""Start the web server (granian) and the Huey worker together; Ctrl-C stops both.
+
+A crash heals itself: granian respawns a web worker that dies (``--respawn-failed-workers``),
+and this command restarts the web server or the job worker if either exits unexpectedly,
+waiting a little longer after each quick failure (backoff). Nothing is lost by a restart:
+uploads resume where the server acknowledged them, queued jobs stay queued, and a media
+job a killed worker held is queued again once its lease expires (``oneway.media.jobs``).
+"""
+
+from __future__ import annotations
 
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+
+# After an unexpected exit, wait FIRST_DELAY, doubling up to MAX_DELAY while the process
+# keeps failing within STABLE seconds of starting; a process that ran longer starts over.
+FIRST_DELAY = 0.5
+MAX_DELAY = 30.0
+STABLE = 30.0
+# granian waits this long before starting a replacement for a dead web worker.
+WEB_RESPAWN_SECONDS = "1"
+
+
+@dataclass
+class Child:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    delay: float = FIRST_DELAY
+    restart_at: float | None = None
+    restarts: int = field(default=0)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, env=self.env, start_new_session=True)
+        self.started_at = time.monotonic()
+        self.restart_at = None
+
+    def exited(self) -> int | None:
+        """The exit status if the process has ended (and not been handled yet)."""
+        if self.process is None or self.restart_at is not None:
+            return None
+        return self.process.poll()
+
+    def schedule_restart(self, now: float) -> float:
+        if now - self.started_at >= STABLE:
+            self.delay = FIRST_DELAY
+        wait = self.delay
+        self.delay = min(self.delay * 2, MAX_DELAY)
+        self.restart_at = now + wait
+        self.restarts += 1
+        return wait
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                pass
 
 
 class Command(BaseCommand):
@@ -39,14 +96,16 @@ class Command(BaseCommand):
             "--blocking-threads",
             "6",
             "--no-ws",
+            "--respawn-failed-workers",
+            "--respawn-interval",
+            WEB_RESPAWN_SECONDS,
             "oneway.wsgi:application",
         ]
         worker = [sys.executable, "-m", "oneway", "run_huey", "--quiet"]
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "oneway.settings"}
-        processes = [
-            subprocess.Popen(web, env=env, start_new_session=True),
-            subprocess.Popen(worker, env=env, start_new_session=True),
-        ]
+        children = [Child("web server", web, env), Child("job worker", worker, env)]
+        for child in children:
+            child.start()
         self.stdout.write(self.style.SUCCESS(f"Oneway is running at {settings.BASE_URL}/"))
         self.stdout.write("Press Ctrl-C to stop the web server and the worker.")
 
@@ -59,19 +118,34 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         try:
-            while not stopping and all(p.poll() is None for p in processes):
-                time.sleep(0.3)
+            while not stopping:
+                self._supervise(children)
+                time.sleep(0.2)
         finally:
-            for process in processes:
-                if process.poll() is None:
-                    os.killpg(process.pid, signal.SIGTERM)
+            for child in children:
+                child.stop()
             deadline = time.monotonic() + 10
-            for process in processes:
+            for child in children:
+                if child.process is None:
+                    continue
                 try:
-                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                    child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-        failed = [p.args for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
-        if failed and not stopping:
-            raise SystemExit(f"A process stopped unexpectedly: {failed[0]!r}")
+                    child.stop(signal.SIGKILL)
         self.stdout.write("Stopped.")
+
+    def _supervise(self, children: list[Child]) -> None:
+        now = time.monotonic()
+        for child in children:
+            status = child.exited()
+            if status is not None:
+                # Its process group may hold orphans (a web worker whose server died).
+                child.stop(signal.SIGKILL)
+                wait = child.schedule_restart(now)
+                self.stderr.write(
+                    f"The {child.name} stopped unexpectedly (exit status {status}); "
+                    f"restarting it in {wait:g} s."
+                )
+            elif child.restart_at is not None and now >= child.restart_at:
+                child.start()
+                self.stderr.write(f"The {child.name} is running again.")
