@@ -304,14 +304,22 @@ def revealed_ids(viewer: Viewer, invitation_ids: Iterable[int]) -> set[int]:
     ids = list(invitation_ids)
     if not ids:
         return set()
-    reviewed = Review.objects.filter(
-        invitation_id__in=ids, reviewer=viewer.user, submitted_at__isnull=False
-    ).order_by().values_list("invitation_id", flat=True)
+    reviewed = (
+        Review.objects.filter(
+            invitation_id__in=ids, reviewer=viewer.user, submitted_at__isnull=False
+        )
+        .order_by()
+        .values_list("invitation_id", flat=True)
+    )
     if not viewer.can("candidates.reveal"):
         return set(reviewed)
-    revealed = AuditEntry.objects.filter(
-        organisation=viewer.org, action=REVEAL_ACTION, actor=viewer.user, invitation_id__in=ids
-    ).order_by().values_list("invitation_id", flat=True)
+    revealed = (
+        AuditEntry.objects.filter(
+            organisation=viewer.org, action=REVEAL_ACTION, actor=viewer.user, invitation_id__in=ids
+        )
+        .order_by()
+        .values_list("invitation_id", flat=True)
+    )
     return set(reviewed.union(revealed))
 
 
