@@ -206,19 +206,28 @@ def live_create_for_invitation(request: HttpRequest, invitation_id: int) -> Http
     """The "Invite to live interview" button: the candidate's details carried over."""
     viewer = viewer_from(request)
     invitation = access_invitation(viewer, invitation_id)
+    refused = _reveal_first(request, invitation)
+    return refused or _create(request, invitation)
+
+
+def _reveal_first(request: HttpRequest, invitation: Invitation | None) -> HttpResponse | None:
+    """Scheduling and editing show the candidate's name and email: while blind review hides
+    them from this person, ask them to reveal the identity (audited) first."""
+    if invitation is None:
+        return None
+    viewer = viewer_from(request)
     identity = candidate_identity(viewer, invitation)
-    if identity.hidden:
-        # Scheduling needs the name and email: blind review ends first, for this person only.
-        return render(
-            request,
-            "dashboard/blind_reveal_first.html",
-            {
-                "invitation": invitation,
-                "identity": identity,
-                "can_reveal": viewer.can("candidates.reveal"),
-            },
-        )
-    return _create(request, invitation)
+    if not identity.hidden:
+        return None
+    return render(
+        request,
+        "dashboard/blind_reveal_first.html",
+        {
+            "invitation": invitation,
+            "identity": identity,
+            "can_reveal": viewer.can("candidates.reveal"),
+        },
+    )
 
 
 def _detail_context(request: HttpRequest, live: LiveInterview, **forms: Any) -> dict[str, Any]:
@@ -264,6 +273,9 @@ def live_detail(request: HttpRequest, live_interview_id: int) -> HttpResponse:
 def live_edit(request: HttpRequest, live_interview_id: int) -> HttpResponse:
     live = _get_live(request, live_interview_id)
     org = request.org  # type: ignore[attr-defined]
+    refused = _reveal_first(request, live.invitation)
+    if refused is not None:
+        return refused
     if not live.is_open:
         messages.error(request, _("A cancelled or finished live interview cannot be changed."))
         return redirect("live:detail", live.pk)
