@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -137,3 +138,17 @@ def reviewer_client(reviewer: User) -> Client:
 @pytest.fixture
 def client_for() -> Callable[[User], Client]:
     return _client_for
+
+
+@pytest.fixture
+def assign_reviewer(reviewer: User) -> Callable[..., Any]:
+    """Assign the ``reviewer`` fixture (or ``user``) to an interview: without it a reviewer
+    sees nothing of the interview (the access gate answers 404)."""
+    from oneway.reviews.models import ReviewerAssignment
+
+    def assign(interview: Any, user: User | None = None) -> Any:
+        return ReviewerAssignment.objects.get_or_create(
+            organisation=interview.organisation, interview=interview, user=user or reviewer
+        )[0]
+
+    return assign

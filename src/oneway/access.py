@@ -6,23 +6,63 @@ Owners and admins see every interview of their organisation; reviewers only thos
 are assigned to; an API key only the interviews it is limited to (if any). Another
 organisation's object, or one the viewer may not see, answers 404 (never 403, which
 would confirm that it exists). A role limit on an object the viewer may see is a 403
-(``require``). Identity in blind mode is rendered by ``candidate_label``.
+(``require``). Live interviews: a reviewer sees one when assigned to its position's
+interview or named as one of its interviewers. Audit entries, media items, share links and
+comments are visible exactly when the interview or candidate they belong to is.
+
+Blind mode, and who may reveal identity
+---------------------------------------
+In an interview with blind review on, a candidate's identity (name, email, accommodation
+note) is hidden from *every* staff member, owners and admins included, from share-link
+holders, and from everything sent without a single reader (team emails, notifications,
+webhooks: ``viewer=None``). It is revealed, to one person at a time, only when
+
+1. that person (or that share link) has submitted their own review of the candidate; or
+2. an owner or admin takes the explicit "Reveal identity" action on the candidate, which is
+   written to the audit log as ``candidate.identity_revealed`` and reveals it to them only.
+
+Everything that shows identity asks ``candidate_identity`` / ``candidate_label`` (or, for a
+list, ``candidate_identities``, two queries for any number of rows).
+
+Independent reviews
+-------------------
+Until a reviewer has submitted their own review of a candidate they see no other person's
+ratings, recommendation, private note, decision reason or comment on that candidate
+(``sees_others_reviews``). Owners and admins, who decide, always see them. The decision
+*status* stays visible to everyone: it says where the candidate stands in the process
+(a rejected candidate needs no more reviews), not what anyone thought of the answers.
 """
 
 import hashlib
 import hmac
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from oneway.accounts.models import User
 from oneway.accounts.roles import role_has
-from oneway.core.models import Answer, Interview, Invitation, Organisation
-from oneway.reviews.models import Review, ReviewerAssignment
+from oneway.core.models import (
+    Answer,
+    AuditEntry,
+    Interview,
+    Invitation,
+    LibraryQuestion,
+    MemberInvite,
+    Membership,
+    Organisation,
+    Take,
+)
+from oneway.live.models import LiveInterview, SlotOffer
+from oneway.media.models import MediaItem
+from oneway.reviews.models import Comment, Review, ReviewerAssignment, ShareLink
+
+REVEAL_ACTION = "candidate.identity_revealed"
 
 
 @dataclass(frozen=True)
@@ -113,6 +153,115 @@ def access_answer(viewer: Viewer, answer_id: int) -> Answer:
     return answer
 
 
+def visible_live_interviews(viewer: Viewer) -> QuerySet[LiveInterview]:
+    """The organisation's live interviews; a reviewer's only when assigned to the position's
+    interview or named as an interviewer."""
+    lives = LiveInterview.objects.filter(organisation=viewer.org)
+    if viewer.interview_ids is not None:
+        lives = lives.filter(interview_id__in=viewer.interview_ids)
+    if viewer.sees_all:
+        return lives
+    assigned = ReviewerAssignment.objects.filter(user=viewer.user, organisation=viewer.org)
+    return lives.filter(
+        Q(interview_id__in=assigned.values("interview_id"))
+        | Q(
+            pk__in=LiveInterview.interviewers.through.objects.filter(user=viewer.user).values(
+                "liveinterview_id"
+            )
+        )
+    )
+
+
+def access_live_interview(viewer: Viewer, live_interview_id: int) -> LiveInterview:
+    live = (
+        visible_live_interviews(viewer)
+        .select_related(
+            "organisation",
+            "interview",
+            "invitation__interview",
+            "organiser",
+            "slot_offer",
+            "outcome_by",
+        )
+        .filter(pk=live_interview_id)
+        .first()
+    )
+    if live is None:
+        raise Http404(_("No such live interview."))
+    return live
+
+
+def visible_slot_offers(viewer: Viewer) -> QuerySet[SlotOffer]:
+    """Slot offers belong to the organisation, not to one interview."""
+    return SlotOffer.objects.filter(organisation=viewer.org)
+
+
+def access_slot_offer(viewer: Viewer, slot_offer_id: int) -> SlotOffer:
+    offer = visible_slot_offers(viewer).filter(pk=slot_offer_id).first()
+    if offer is None:
+        raise Http404(_("No such slot offer."))
+    return offer
+
+
+def visible_audit_entries(viewer: Viewer) -> QuerySet[AuditEntry]:
+    """Entries of the organisation; limited to the viewer's interviews when not all are."""
+    entries = AuditEntry.objects.filter(organisation=viewer.org)
+    if viewer.sees_all and viewer.interview_ids is None:
+        return entries
+    return entries.filter(interview_id__in=visible_interviews(viewer).values("pk"))
+
+
+def visible_media_items(viewer: Viewer) -> QuerySet[MediaItem]:
+    """Media of the takes of candidates this viewer sees (practice takes excluded); owners
+    and admins see all of the organisation's media."""
+    items = MediaItem.objects.filter(organisation=viewer.org)
+    if viewer.sees_all and viewer.interview_ids is None:
+        return items
+    takes = Take.objects.filter(
+        answer__is_practice=False, answer__invitation__in=visible_invitations(viewer)
+    )
+    return items.filter(pk__in=takes.values("media_id"))
+
+
+def access_media_item(viewer: Viewer, media_item_id: int) -> MediaItem:
+    item = visible_media_items(viewer).filter(pk=media_item_id).first()
+    if item is None:
+        raise Http404(_("No such recording."))
+    return item
+
+
+def visible_share_links(viewer: Viewer) -> QuerySet[ShareLink]:
+    return ShareLink.objects.filter(
+        organisation=viewer.org, interview__in=visible_interviews(viewer)
+    )
+
+
+def access_share_link(viewer: Viewer, share_link_id: int) -> ShareLink:
+    link = (
+        visible_share_links(viewer)
+        .select_related("interview", "organisation")
+        .filter(pk=share_link_id)
+        .first()
+    )
+    if link is None:
+        raise Http404(_("No such share link."))
+    return link
+
+
+def access_comment(viewer: Viewer, comment_id: int) -> Comment:
+    comment = (
+        Comment.objects.filter(pk=comment_id, invitation__in=visible_invitations(viewer))
+        .select_related("invitation__interview", "organisation")
+        .first()
+    )
+    if comment is None:
+        raise Http404(_("No such comment."))
+    return comment
+
+
+# --- Identity in blind mode ---------------------------------------------------------
+
+
 def candidate_alias(invitation_id: int) -> str:
     """A stable pseudonym for blind review that reveals nothing about the candidate."""
     digest = hmac.new(
@@ -121,17 +270,140 @@ def candidate_alias(invitation_id: int) -> str:
     return _("Candidate %(code)s") % {"code": digest[:6].upper()}
 
 
-def is_hidden(interview: Interview, *, reviewed: bool) -> bool:
-    """Blind mode hides who the candidate is until this person has submitted a review."""
-    return interview.blind_mode and not reviewed
+@dataclass(frozen=True)
+class Identity:
+    """Who the candidate is, as one viewer may see it."""
+
+    name: str
+    email: str  # "" while hidden
+    accommodation_note: str  # "" while hidden
+    hidden: bool
+
+    @property
+    def contact(self) -> str:
+        """ "Name <email>", or the alias alone while hidden."""
+        return f"{self.name} <{self.email}>" if self.email else self.name
 
 
-def shown_name(invitation: Invitation, *, hidden: bool) -> str:
-    return candidate_alias(invitation.pk) if hidden else invitation.name
+def identity_of(invitation: Invitation, *, hidden: bool) -> Identity:
+    if hidden:
+        return Identity(
+            name=candidate_alias(invitation.pk), email="", accommodation_note="", hidden=True
+        )
+    return Identity(
+        name=invitation.name,
+        email=invitation.email,
+        accommodation_note=invitation.accommodation_note,
+        hidden=False,
+    )
 
 
-def shown_email(invitation: Invitation, *, hidden: bool) -> str:
-    return "" if hidden else invitation.email
+def revealed_ids(viewer: Viewer, invitation_ids: Iterable[int]) -> set[int]:
+    """Of these candidates, those whose identity this viewer may see in blind mode: they
+    submitted their own review, or (owners/admins) took the audited reveal action."""
+    ids = list(invitation_ids)
+    if not ids:
+        return set()
+    reviewed = (
+        Review.objects.filter(
+            invitation_id__in=ids, reviewer=viewer.user, submitted_at__isnull=False
+        )
+        .order_by()
+        .values_list("invitation_id", flat=True)
+    )
+    if not viewer.can("candidates.reveal"):
+        return set(reviewed)
+    revealed = (
+        AuditEntry.objects.filter(
+            organisation=viewer.org, action=REVEAL_ACTION, actor=viewer.user, invitation_id__in=ids
+        )
+        .order_by()
+        .values_list("invitation_id", flat=True)
+    )
+    return set(reviewed.union(revealed))
+
+
+def candidate_identities(
+    viewer: Viewer | None, invitations: Iterable[Invitation]
+) -> dict[int, Identity]:
+    """Identity per invitation id, for a list (at most two queries, none without blind
+    interviews). The invitations' interviews should be fetched with them."""
+    rows = list(invitations)
+    blind = [i.pk for i in rows if i.interview.blind_mode]
+    seen = revealed_ids(viewer, blind) if viewer is not None and blind else set()
+    return {i.pk: identity_of(i, hidden=i.interview.blind_mode and i.pk not in seen) for i in rows}
+
+
+def candidate_identity(viewer: Viewer | None, invitation: Invitation) -> Identity:
+    """The candidate's identity as this viewer may see it (``None``: nobody in particular,
+    e.g. a team email: the alias in a blind interview)."""
+    return candidate_identities(viewer, [invitation])[invitation.pk]
+
+
+def candidate_label(viewer: Viewer | None, invitation: Invitation) -> str:
+    """The candidate's name as this viewer may see it: the alias while blind mode hides it.
+
+    ``viewer`` is None where no single person looks (team emails, webhooks, notifications):
+    in a blind interview they always carry the alias.
+    """
+    return candidate_identity(viewer, invitation).name
+
+
+def candidate_contact(viewer: Viewer | None, invitation: Invitation) -> str:
+    """The candidate's email as this viewer may see it ("" while blind mode hides it)."""
+    return candidate_identity(viewer, invitation).email
+
+
+def share_identity(link: ShareLink, invitation: Invitation, *, submitted: bool) -> Identity:
+    """Identity through a share link: hidden in blind mode until the link's holder has
+    submitted a review of the candidate."""
+    return identity_of(invitation, hidden=link.interview.blind_mode and not submitted)
+
+
+@dataclass(frozen=True)
+class LiveShown:
+    """A live interview's candidate and title as one viewer may see them."""
+
+    name: str
+    email: str
+    title: str
+    hidden: bool
+
+
+def live_identities(viewer: Viewer | None, lives: Iterable[LiveInterview]) -> dict[int, LiveShown]:
+    """Per live interview: a linked candidate of a blind interview is shown as the gate
+    shows that candidate (the title with their name replaced by the alias: titles are typed
+    by staff and may name them); otherwise the name and email typed when scheduling. Load
+    ``invitation__interview`` with the live interviews."""
+    rows = list(lives)
+    linked = [live.invitation for live in rows if live.invitation is not None]
+    identities = candidate_identities(viewer, linked)
+    result = {}
+    for live in rows:
+        identity = identities.get(live.invitation_id) if live.invitation_id else None
+        if identity is None or not identity.hidden:
+            result[live.pk] = LiveShown(
+                name=live.candidate_name, email=live.candidate_email, title=live.title, hidden=False
+            )
+            continue
+        title = live.title
+        assert live.invitation is not None
+        for real in {live.candidate_name, live.invitation.name, live.candidate_email}:
+            if real.strip():
+                title = _replace_ci(title, real, identity.name)
+        result[live.pk] = LiveShown(name=identity.name, email="", title=title, hidden=True)
+    return result
+
+
+def live_shown(viewer: Viewer | None, live: LiveInterview) -> LiveShown:
+    return live_identities(viewer, [live])[live.pk]
+
+
+def _replace_ci(text: str, old: str, new: str) -> str:
+    return re.sub(re.escape(old), new, text, flags=re.IGNORECASE)
+
+
+# --- Independent reviews ------------------------------------------------------------
 
 
 def has_submitted_review(viewer: Viewer, invitation: Invitation) -> bool:
@@ -141,14 +413,50 @@ def has_submitted_review(viewer: Viewer, invitation: Invitation) -> bool:
     ).exists()
 
 
-def candidate_label(viewer: Viewer | None, invitation: Invitation) -> str:
-    """The candidate's name as this viewer may see it: the alias while blind mode hides it.
+def sees_others_reviews(viewer: Viewer, *, submitted: bool) -> bool:
+    """Others' ratings, recommendations, notes, decision reasons and comments: owners and
+    admins always; anyone else once they have submitted their own review."""
+    return viewer.sees_all or submitted
 
-    ``viewer`` is None where no single person looks (team emails, webhooks, notifications):
-    in a blind interview they always carry the alias.
-    """
-    if not invitation.interview.blind_mode:
-        return invitation.name
-    if viewer is not None and has_submitted_review(viewer, invitation):
-        return invitation.name
-    return candidate_alias(invitation.pk)
+
+# --- Organisation-wide objects (no interview of their own) --------------------------
+
+
+def visible_library_questions(viewer: Viewer) -> QuerySet[LibraryQuestion]:
+    return LibraryQuestion.objects.filter(organisation=viewer.org)
+
+
+def visible_memberships(viewer: Viewer) -> QuerySet[Membership]:
+    return Membership.objects.filter(organisation=viewer.org)
+
+
+def visible_member_invites(viewer: Viewer) -> QuerySet[MemberInvite]:
+    return MemberInvite.objects.filter(organisation=viewer.org)
+
+
+# --- Audit entries as a viewer may read them ----------------------------------------
+
+IDENTITY_KEYS = frozenset({"name", "email", "candidate_name", "candidate_email", "note"})
+
+
+def audit_rows(
+    viewer: Viewer, entries: Iterable[AuditEntry]
+) -> list[tuple[AuditEntry, dict[str, object]]]:
+    """Each entry with the details this viewer may read: identity fields of a candidate
+    whose identity blind mode hides from them are replaced by the alias."""
+    rows = list(entries)
+    invitation_ids = {e.invitation_id for e in rows if e.invitation_id}
+    blind = set(
+        Invitation.objects.filter(pk__in=invitation_ids, interview__blind_mode=True).values_list(
+            "pk", flat=True
+        )
+    )
+    hidden = blind - revealed_ids(viewer, blind) if blind else set()
+    result: list[tuple[AuditEntry, dict[str, object]]] = []
+    for entry in rows:
+        data = dict(entry.data or {})
+        if entry.invitation_id in hidden:
+            for key in IDENTITY_KEYS & data.keys():
+                data[key] = candidate_alias(entry.invitation_id) if "name" in key else "…"
+        result.append((entry, data))
+    return result

@@ -1,5 +1,6 @@
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -107,7 +108,7 @@ def test_resend_extend_and_revoke_from_the_invitation_page(
 
 
 def test_reviewer_sees_the_invitation_but_cannot_manage_it(
-    reviewer_client: Client, interview: Interview, owner: User
+    reviewer_client: Client, interview: Interview, owner: User, assign_reviewer: Callable[..., Any]
 ) -> None:
     from oneway.core.services.invitations import invitation_create
 
@@ -115,7 +116,10 @@ def test_reviewer_sees_the_invitation_but_cannot_manage_it(
         interview=interview, name="Ada", email="ada@x.test", actor=owner, send=False
     )
     args = [interview.pk, invitation.pk]
-    page = reviewer_client.get(reverse("dashboard:invitation_detail", args=args))
+    url = reverse("dashboard:invitation_detail", args=args)
+    assert reviewer_client.get(url).status_code == 404  # not assigned to the interview
+    assign_reviewer(interview)
+    page = reviewer_client.get(url)
     assert page.status_code == 200 and b"Resend invitation" not in page.content
     assert b"invitation.created" not in page.content  # the audit log is for admins
     assert (

@@ -1,6 +1,7 @@
 """Every staff page renders for the roles allowed to see it."""
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -59,9 +60,15 @@ def test_staff_pages_render(
 
 
 def test_reviewer_sees_interviews_read_only(
-    reviewer_client: Client, interview: Interview, client_for: Callable
+    reviewer_client: Client,
+    interview: Interview,
+    client_for: Callable,
+    assign_reviewer: Callable[..., Any],
 ) -> None:
-    response = reviewer_client.get(reverse("dashboard:interview_detail", args=[interview.pk]))
+    url = reverse("dashboard:interview_detail", args=[interview.pk])
+    assert reviewer_client.get(url).status_code == 404  # not assigned to the interview
+    assign_reviewer(interview)
+    response = reviewer_client.get(url)
     assert response.status_code == 200
     assert b"Edit settings" not in response.content
     assert b"Invite a candidate" not in response.content

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from oneway.accounts.models import User
 from oneway.accounts.roles import Role
-from oneway.core.models import Invitation, Organisation
+from oneway.core.models import Interview, Invitation, Membership, Organisation
 from oneway.live.models import LiveInterview, LiveStatus, SlotOffer
+from oneway.reviews.models import ReviewerAssignment
 
 from .helpers import at, ics_of, outbox_to
 
@@ -273,8 +274,16 @@ def test_an_interviewer_records_the_outcome_after_the_call(
         ends_at=timezone.now() - datetime.timedelta(minutes=15),
     )
     url = reverse("live:outcome", args=[live.pk])
-    # A reviewer who was not on the call may not.
-    bystander = client_for(make_member(org, Role.REVIEWER, email="bystander@acme.test"))
+    # A reviewer who was not on the call does not even see it; one who sees it (assigned to
+    # its position) may not record the outcome.
+    bystander_user = make_member(org, Role.REVIEWER, email="bystander@acme.test")
+    bystander = client_for(bystander_user)
+    assert bystander.post(url, {"outcome": "held"}).status_code == 404
+    position = Interview.objects.create(
+        organisation=org, title="Position", contact_email="jobs@acme.test"
+    )
+    LiveInterview.objects.filter(pk=live.pk).update(interview=position)
+    ReviewerAssignment.objects.create(organisation=org, interview=position, user=bystander_user)
     assert bystander.post(url, {"outcome": "held"}).status_code == 403
     ivy = client_for(interviewer)
     response = ivy.post(url, {"outcome": "bogus"})
@@ -316,10 +325,15 @@ def test_edit_details_page(
 
 
 def test_staff_download_the_calendar_file(
-    reviewer_client: Client, make_live: Callable[..., LiveInterview]
+    reviewer_client: Client,
+    client_for: Callable[[User], Client],
+    interviewer: User,
+    make_live: Callable[..., LiveInterview],
 ) -> None:
     live = make_live()
-    response = reviewer_client.get(reverse("live:calendar", args=[live.pk]))
+    url = reverse("live:calendar", args=[live.pk])
+    assert reviewer_client.get(url).status_code == 404  # neither assigned nor interviewer
+    response = client_for(interviewer).get(url)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     assert b"BEGIN:VCALENDAR" in response.content
@@ -434,6 +448,8 @@ def test_candidate_partial_for_the_review_page(
     )
     request = RequestFactory().get("/app/review/1/")
     request.user = interviewer
+    request.org = org  # type: ignore[attr-defined]
+    request.membership = Membership.objects.get(user=interviewer, organisation=org)  # type: ignore[attr-defined]
     template = Template('{% include "live/_candidate_live.html" with invitation=invitation %}')
     html = template.render(
         Context({"invitation": invitation, "user": interviewer, "request": request, "can": {}})

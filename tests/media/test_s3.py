@@ -9,6 +9,7 @@ import requests
 from django.core.files.storage import default_storage
 from django.test import Client
 
+from media.answers import attach_to_answer
 from oneway.accounts.models import User
 from oneway.media import jobs
 from oneway.media.models import MediaItem, ProcessingState, TranscriptState
@@ -45,6 +46,7 @@ def test_pipeline_and_serving_on_s3(
     assert probe_file(local).duration == pytest.approx(3.0, rel=0.02)
 
     # Serving: a redirect to a short-lived presigned URL that honours ranges.
+    attach_to_answer(item, assign=reviewer)
     response = reviewer_client.get(media_url(item=item, user=reviewer, variant="rendition"))
     assert response.status_code == 302
     assert response["Cache-Control"] == "private, no-store"

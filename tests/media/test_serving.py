@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
+from media.answers import attach_to_answer
 from oneway.accounts.models import User
 from oneway.core.models import AuditEntry, Organisation
 from oneway.media.models import MediaItem, ProcessingState
@@ -25,13 +26,13 @@ BODY = bytes(i % 251 for i in range(SIZE))
 
 
 @pytest.fixture
-def ready_item(org: Organisation) -> MediaItem:
+def ready_item(org: Organisation, reviewer: User) -> MediaItem:
     prefix = f"media/{org.pk}/x/"
     default_storage.save(prefix + "rendition.mp4", ContentFile(BODY))
     default_storage.save(prefix + "poster.jpg", ContentFile(b"\xff\xd8jpeg"))
     default_storage.save(prefix + "captions.vtt", ContentFile(b"WEBVTT\n"))
     original = default_storage.save("uploads/evil.html", ContentFile(b"<script>alert(1)</script>"))
-    return MediaItem.objects.create(
+    item = MediaItem.objects.create(
         organisation=org,
         original_name=original,
         rendition_name=prefix + "rendition.mp4",
@@ -39,6 +40,8 @@ def ready_item(org: Organisation) -> MediaItem:
         captions_name=prefix + "captions.vtt",
         state=ProcessingState.READY,
     )
+    attach_to_answer(item, assign=reviewer)
+    return item
 
 
 def body(response: Any) -> bytes:
@@ -283,3 +286,29 @@ class TestParseRange:
 def test_s3_paths_are_not_required(media_storage: Path) -> None:
     """Sanity: the local test storage is where the fixture says."""
     assert Path(default_storage.path("x")).parent == media_storage
+
+
+def test_url_stops_working_once_the_reviewer_is_unassigned(
+    reviewer_client: Client, reviewer: User, ready_item: MediaItem
+) -> None:
+    from oneway.reviews.models import ReviewerAssignment
+
+    url = media_url(item=ready_item, user=reviewer, variant="rendition")
+    response = reviewer_client.get(url)
+    assert response.status_code == 200 and body(response) == BODY
+    ReviewerAssignment.objects.filter(user=reviewer).delete()
+    assert reviewer_client.get(url).status_code == 404
+
+
+def test_poster_url_is_refused_while_blind_mode_hides_the_candidate(
+    reviewer_client: Client, reviewer: User, ready_item: MediaItem
+) -> None:
+    from oneway.core.models import Interview
+
+    url = media_url(item=ready_item, user=reviewer, variant="poster")
+    response = reviewer_client.get(url)
+    assert response.status_code == 200 and body(response)
+    Interview.objects.filter(invitations__answers__takes__media=ready_item).update(blind_mode=True)
+    assert reviewer_client.get(url).status_code == 404
+    response = reviewer_client.get(media_url(item=ready_item, user=reviewer, variant="rendition"))
+    assert response.status_code == 200 and body(response) == BODY

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
+from media.answers import attach_to_answer
 from oneway.accounts.models import User
 from oneway.core.models import AuditEntry, Organisation
 from oneway.media.models import MediaItem, ProcessingState, TranscriptState
@@ -106,11 +107,15 @@ def test_ready_item_has_nothing_to_retry(admin_client: Client, org: Organisation
 
 def test_state_fragment_is_scoped(
     reviewer_client: Client,
+    reviewer: User,
     org: Organisation,
     other_org: Organisation,
     make_member: Callable[..., User],
 ) -> None:
     item = item_in(org, state=ProcessingState.UNPROCESSABLE, error="The file is empty")
+    # A reviewer sees the state of an answer only when assigned to its interview.
+    assert reviewer_client.get(reverse("media:state", args=[item.pk])).status_code == 404
+    attach_to_answer(item, assign=reviewer)
     response = reviewer_client.get(reverse("media:state", args=[item.pk]))
     assert response.status_code == 200
     assert b"The file is empty" in response.content

@@ -12,7 +12,7 @@ from oneway.accounts.models import User
 from oneway.accounts.roles import Role
 from oneway.core.models import Invitation, Organisation
 from oneway.reviews.models import Comment, CommentMention
-from oneway.reviews.services import comment_add, comment_delete
+from oneway.reviews.services import comment_add, comment_delete, review_rate, review_submit
 from oneway.reviews.services.comments import mentionable_members, parse_time_code
 
 pytestmark = pytest.mark.django_db
@@ -94,12 +94,30 @@ def test_mentions_email_the_mentioned_member_once(
     message = mail.outbox[0]
     assert message.to == [second_reviewer.email]
     assert "mentioned you on Grace Hopper" in message.subject
-    assert "what do you think" in message.body and "at 0:03" in message.body
+    # Sam has not submitted a review of Grace yet: the comment waits on the page.
+    assert "what do you think" not in message.body and "at 0:03" in message.body
+    assert "once you have submitted your own review" in message.body
     assert CommentMention.objects.get().emailed_at is not None
     from oneway.reviews.tasks import send_mention_emails
 
     send_mention_emails.call_local(comment.pk)
     assert len(mail.outbox) == 1
+
+
+def test_mention_email_quotes_the_comment_once_the_member_reviewed(
+    candidate: Invitation,
+    assigned_reviewer: User,
+    second_reviewer: User,
+    django_capture_on_commit_callbacks: Callable[..., object],
+) -> None:
+    for answer in candidate.answers.all():
+        review_rate(
+            invitation=candidate, question=answer.question, score=3, reviewer=second_reviewer
+        )
+    review_submit(invitation=candidate, recommendation="yes", note="", reviewer=second_reviewer)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        comment_add(invitation=candidate, author=assigned_reviewer, body="@sam.lee agree?")
+    assert "agree?" in mail.outbox[-1].body
 
 
 def test_only_people_who_may_see_the_interview_can_be_mentioned(

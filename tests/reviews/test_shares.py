@@ -188,3 +188,32 @@ def test_dashboard_offers_to_share_the_page_and_preselects(
     )
     assert f'value="{candidate.pk}"'.encode() in form.content
     assert b"checked" in form.content
+
+
+def test_share_posts_with_origin_null_need_the_csrf_token(
+    candidate: Invitation, admin_user: User
+) -> None:
+    """Share pages send no referrer, so browsers post ``Origin: null``: accepted, but only
+    with the CSRF token; another origin is refused."""
+    _link, token = share_link_create(
+        interview=candidate.interview,
+        invitations=[candidate],
+        label="Dana",
+        actor=admin_user,
+        allow_rating=True,
+    )
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(reverse("dashboard:review_share_candidate", args=[token, candidate.pk]))
+    csrf = page.context["csrf_token"]
+    url = reverse("dashboard:review_share_rate", args=[token, candidate.pk])
+    draft = {"action": "save", "recommendation": "yes", "note": "Good"}
+    assert client.post(url, draft, HTTP_ORIGIN="null").status_code == 403  # no token
+    assert (
+        client.post(
+            url, {**draft, "csrfmiddlewaretoken": csrf}, HTTP_ORIGIN="https://evil.example"
+        ).status_code
+        == 403
+    )
+    saved = client.post(url, {**draft, "csrfmiddlewaretoken": csrf}, HTTP_ORIGIN="null")
+    assert saved.status_code == 302
+    assert Review.objects.get(share_link__label="Dana").note == "Good"

@@ -1,9 +1,10 @@
 """Declaring permissions on staff views.
 
 Every staff view is wrapped in ``staff_view(permission)``: it requires a signed-in member
-of an organisation and answers 403 when the member's role lacks the permission. Scoping
-objects to ``request.org`` (404 for another organisation's) is the view's job, through
-``oneway.core.selectors``; the isolation test walks every URL to prove it.
+of an organisation and answers 403 when the member's role lacks the permission. The view
+then finds every object through the access gate (``oneway.access``: another
+organisation's or an unassigned object answers 404); the isolation and blind-leak tests
+walk every URL to prove it.
 """
 
 from collections.abc import Callable

@@ -22,6 +22,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({Role.OWNER, Role.ADMIN}),
     "reviews.rate": frozenset({Role.OWNER, Role.ADMIN, Role.REVIEWER}),
     "reviews.see_all": frozenset({Role.OWNER, Role.ADMIN}),
+    "candidates.reveal": frozenset({Role.OWNER, Role.ADMIN}),
     "decisions.change": frozenset({Role.OWNER, Role.ADMIN, Role.REVIEWER}),
     "media.retry": frozenset({Role.OWNER, Role.ADMIN}),
     "live.view": frozenset({Role.OWNER, Role.ADMIN, Role.REVIEWER}),

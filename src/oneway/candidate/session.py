@@ -9,16 +9,15 @@ headers every candidate page carries.
 
 import functools
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
-from django.utils.decorators import decorator_from_middleware
 from django.utils.translation import gettext as _
 
+from oneway.core.csrf import csrf_protect_null_origin
 from oneway.core.models import Invitation, InvitationStatus
 from oneway.core.services.invitations import invitation_is_open
 
@@ -75,23 +74,6 @@ def no_session_response(request: HttpRequest, *, api: bool) -> HttpResponse:
     return candidate_headers(response)
 
 
-class CandidateCsrfViewMiddleware(CsrfViewMiddleware):
-    """Django's CSRF protection, accepting ``Origin: null``.
-
-    Candidate pages send ``Referrer-Policy: no-referrer``, and with that policy browsers
-    send ``Origin: null`` on form posts and same-origin fetches. The CSRF token (form field
-    or header, matched against the cookie) is still required; SameSite cookies add to it.
-    """
-
-    def _origin_verified(self, request: HttpRequest) -> bool:
-        if request.META.get("HTTP_ORIGIN") == "null":
-            return True
-        return bool(super()._origin_verified(request))  # type: ignore[misc]
-
-
-candidate_csrf_protect = decorator_from_middleware(CandidateCsrfViewMiddleware)
-
-
 def candidate_page(
     *, allow_completed: bool = False, api: bool = False
 ) -> Callable[[CandidateView[P]], Callable[Concatenate[HttpRequest, P], HttpResponseBase]]:
@@ -122,10 +104,8 @@ def candidate_page(
                 return closed_response(request, invitation)
             return candidate_headers(view(request, invitation, *args, **kwargs))
 
-        # The global CSRF middleware steps aside for the candidate's variant above.
-        protected = cast(Any, candidate_csrf_protect(wrapper))
-        protected.csrf_exempt = True
-        return cast(Callable[Concatenate[HttpRequest, P], HttpResponseBase], protected)
+        # No referrer leaves a candidate page, so posts carry "Origin: null".
+        return csrf_protect_null_origin(wrapper)
 
     return decorate
 

@@ -3,7 +3,6 @@
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
-from django.shortcuts import get_object_or_404
 
 from oneway.core.models import (
     AuditEntry,
@@ -11,7 +10,6 @@ from oneway.core.models import (
     Invitation,
     InvitationLink,
     InvitationStatus,
-    Organisation,
 )
 from oneway.core.tokens import hash_token
 
@@ -42,12 +40,12 @@ def invitation_for_token(token: str) -> Invitation | None:
     )
 
 
-def interviews_for_org(
-    organisation: Organisation, *, archived: bool = False
+def interviews_with_counts(
+    interviews: QuerySet[Interview], *, archived: bool = False
 ) -> QuerySet[Interview]:
-    """The organisation's interviews with question and candidate counts per status."""
+    """These interviews (from the access gate) with question and candidate counts."""
     return (
-        Interview.objects.filter(organisation=organisation, archived_at__isnull=not archived)
+        interviews.filter(archived_at__isnull=not archived)
         .annotate(
             question_count=Count("questions", distinct=True),
             invitation_count=Count("invitations", distinct=True),
@@ -58,27 +56,6 @@ def interviews_for_org(
             ),
         )
         .order_by("-created_at")
-    )
-
-
-def interview_for_org(organisation: Organisation, interview_id: int) -> Interview:
-    """One interview of the organisation, or 404."""
-    return get_object_or_404(
-        Interview.objects.select_related("organisation"),
-        pk=interview_id,
-        organisation=organisation,
-    )
-
-
-def invitation_for_org(
-    organisation: Organisation, interview_id: int, invitation_id: int
-) -> Invitation:
-    """One invitation of the organisation's interview, or 404."""
-    return get_object_or_404(
-        Invitation.objects.select_related("interview", "organisation"),
-        pk=invitation_id,
-        interview_id=interview_id,
-        organisation=organisation,
     )
 
 
@@ -95,13 +72,14 @@ def invitation_status_counts(interview: Interview) -> dict[str, int]:
 
 
 def audit_entries(
-    organisation: Organisation,
+    entries: QuerySet[AuditEntry],
     *,
     interview_id: int | None = None,
     invitation_id: int | None = None,
     action_prefix: str = "",
 ) -> QuerySet[AuditEntry]:
-    entries = AuditEntry.objects.filter(organisation=organisation).select_related("actor")
+    """Entries (from the access gate's ``visible_audit_entries``), newest first."""
+    entries = entries.select_related("actor")
     if interview_id is not None:
         entries = entries.filter(interview_id=interview_id)
     if invitation_id is not None:

@@ -32,6 +32,7 @@ urlpatterns = [
     path(C + "review/", candidates.save_review, name="review_save"),
     path(C + "comments/", candidates.add_comment, name="review_comment_add"),
     path(C + "decision/", candidates.change_decision, name="review_decision"),
+    path(C + "reveal/", candidates.reveal, name="review_reveal"),
     path(
         R + "comments/<int:comment_id>/delete/",
         candidates.delete_comment,

@@ -90,8 +90,10 @@ def live_format_card(
     link: str = "",
     link_label: str = "",
     now: datetime.datetime | None = None,
+    candidate_name: str | None = None,
 ) -> FormatCard:
-    """The card for one reader. ``viewer_timezone`` defaults to the candidate's zone.
+    """The card for one reader. ``viewer_timezone`` defaults to the candidate's zone;
+    ``candidate_name`` is the name as the interviewer may see it (the alias in blind mode).
 
     ``link`` is what the button opens: the candidate's interview page (in emails) or the
     meeting itself (on the page, once it is visible).
@@ -106,7 +108,7 @@ def live_format_card(
         }
     else:
         headline = _("Live interview: you will meet %(names)s on %(provider)s") % {
-            "names": live.candidate_name,
+            "names": live.candidate_name if candidate_name is None else candidate_name,
             "provider": provider,
         }
     when_elsewhere = ""

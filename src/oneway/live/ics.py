@@ -51,10 +51,12 @@ def build_ics(
     attendees: list[tuple[str, str]] | None = None,
     description: str = "",
     now: datetime.datetime | None = None,
+    title: str | None = None,
 ) -> bytes:
     """The calendar file for the interview's current time and SEQUENCE.
 
-    ``attendees`` defaults to the candidate and every interviewer, as (email, name).
+    ``attendees`` defaults to the candidate and every interviewer, as (email, name);
+    ``title`` to the live interview's (pass the one the reader may see in blind mode).
     """
     if live.starts_at is None or live.ends_at is None:
         raise ValueError("A live interview without a time has no calendar entry.")
@@ -73,7 +75,7 @@ def build_ics(
     event.add(
         "summary",
         _("Live interview: %(title)s (%(organisation)s)")
-        % {"title": live.title, "organisation": live.organisation.name},
+        % {"title": live.title if title is None else title, "organisation": live.organisation.name},
     )
     if description:
         event.add("description", description)

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from oneway.access import live_shown
 from oneway.accounts.models import User
 from oneway.core.emails import send_templated_email
 from oneway.core.tokens import new_token
@@ -53,14 +54,20 @@ def _reply_to(live: LiveInterview) -> list[str]:
 
 
 def _attachments(
-    live: LiveInterview, kind: str, card_text: str, attendees: list[tuple[str, str]] | None
+    live: LiveInterview,
+    kind: str,
+    card_text: str,
+    attendees: list[tuple[str, str]] | None,
+    title: str | None = None,
 ) -> list[tuple[str, str, str]]:
     method = ICS_METHOD.get(kind)
     if method is None or live.starts_at is None:
         return []
     if method == "REQUEST" and live.status != LiveStatus.SCHEDULED:
         return []
-    return [ics_attachment(live, method=method, attendees=attendees, description=card_text)]
+    return [
+        ics_attachment(live, method=method, attendees=attendees, description=card_text, title=title)
+    ]
 
 
 def deliver(live: LiveInterview, kind: str, recipient: str, extra: dict[str, Any]) -> bool:
@@ -94,16 +101,25 @@ def deliver(live: LiveInterview, kind: str, recipient: str, extra: dict[str, Any
     if kind != "removed" and kind != "reschedule_request" and not is_interviewer:
         return False
     detail_url = settings.BASE_URL + reverse("live:detail", args=[live.pk])
+    # Team mail has no single reader: a blind candidate is the alias, their address stays out.
+    shown = live_shown(None, live)
     card = live_format_card(
         live,
         audience="interviewer",
         viewer_timezone=user.timezone,
         link=live.meeting_url if kind not in ("cancelled", "rebook", "removed") else "",
         link_label=_("Join on %(provider)s") % {"provider": live.provider_name},
+        candidate_name=shown.name,
     )
     card_text = render_to_string("core/format_card.txt", {"card": card, "show_link": True})
     attendees = [(user.email, user.display_name)] if kind == "removed" else None
-    reply_to = [live.candidate_email] if kind == "reschedule_request" else _reply_to(live)
+    if attendees is None and shown.hidden:
+        attendees = [(person.email, person.display_name) for person in live.interviewers.all()]
+    reply_to = (
+        [live.candidate_email]
+        if kind == "reschedule_request" and not shown.hidden
+        else _reply_to(live)
+    )
     send_templated_email(
         "live_interviewer",
         to=[user.email],
@@ -114,10 +130,12 @@ def deliver(live: LiveInterview, kind: str, recipient: str, extra: dict[str, Any
             "card": card,
             "detail_url": detail_url,
             "recipient": user,
+            "candidate_name": shown.name,
+            "title": shown.title,
             "when": _short_when(live, user.timezone),
             "extra": extra,
         },
-        attachments=_attachments(live, kind, card_text, attendees),
+        attachments=_attachments(live, kind, card_text, attendees, title=shown.title),
     )
     return True
 
@@ -126,7 +144,9 @@ def send_notification(
     live_interview_id: int, kind: str, recipient: str, sequence: int, extra: dict[str, Any]
 ) -> bool:
     live = (
-        LiveInterview.objects.select_related("organisation", "interview", "organiser")
+        LiveInterview.objects.select_related(
+            "organisation", "interview", "organiser", "invitation__interview"
+        )
         .filter(pk=live_interview_id)
         .first()
     )

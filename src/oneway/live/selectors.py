@@ -24,10 +24,6 @@ class Slot:
     ends_at: datetime.datetime
 
 
-def live_interviews_for(organisation: Organisation) -> QuerySet[LiveInterview]:
-    return LiveInterview.objects.filter(organisation=organisation)
-
-
 def live_interview_for_token(token: str) -> LiveInterview | None:
     """The live interview a candidate's capability link opens, or None."""
     if not token or len(token) > 128:
@@ -139,34 +135,34 @@ def slots_by_day(slots: Iterable[Slot], tz_name: str) -> list[tuple[datetime.dat
 
 
 def upcoming_live_interviews(
-    organisation: Organisation,
+    lives: QuerySet[LiveInterview],
     *,
     now: datetime.datetime | None = None,
     days: int = 14,
 ) -> QuerySet[LiveInterview]:
+    """Of these live interviews (from the access gate), those in the next ``days``."""
     now = now or timezone.now()
     return (
-        LiveInterview.objects.filter(
-            organisation=organisation,
+        lives.filter(
             status=LiveStatus.SCHEDULED,
             ends_at__gt=now,
             starts_at__lt=now + datetime.timedelta(days=days),
         )
-        .select_related("interview")
+        .select_related("interview", "invitation__interview")
         .prefetch_related(Prefetch("interviewers", queryset=User.objects.order_by("name", "email")))
         .order_by("starts_at", "id")
     )
 
 
 def upcoming_by_day(
-    organisation: Organisation,
+    lives: QuerySet[LiveInterview],
     *,
     tz_name: str,
     now: datetime.datetime | None = None,
     days: int = 14,
 ) -> list[tuple[datetime.date, list[LiveInterview]]]:
-    """The organisation's upcoming live interviews, grouped by day in the viewer's zone."""
-    items = list(upcoming_live_interviews(organisation, now=now, days=days))
+    """Upcoming live interviews, grouped by day in the viewer's zone."""
+    items = list(upcoming_live_interviews(lives, now=now, days=days))
     return [
         (day, list(group))
         for day, group in groupby(
@@ -174,14 +170,6 @@ def upcoming_by_day(
             key=lambda li: local(li.starts_at, tz_name).date(),  # type: ignore[arg-type]
         )
     ]
-
-
-def awaiting_booking(organisation: Organisation) -> QuerySet[LiveInterview]:
-    return (
-        LiveInterview.objects.filter(organisation=organisation, status=LiveStatus.AWAITING_BOOKING)
-        .select_related("slot_offer")
-        .order_by("created_at")
-    )
 
 
 def reminders_due(*, now: datetime.datetime) -> list[tuple[LiveInterview, int]]:
@@ -212,16 +200,15 @@ def reminders_due(*, now: datetime.datetime) -> list[tuple[LiveInterview, int]]:
 
 
 def live_list(
-    organisation: Organisation,
+    lives: QuerySet[LiveInterview],
     *,
     show: str = "upcoming",
     now: datetime.datetime | None = None,
 ) -> QuerySet[LiveInterview]:
+    """These live interviews (from the access gate), filtered and ordered for the list."""
     now = now or timezone.now()
-    qs = (
-        LiveInterview.objects.filter(organisation=organisation)
-        .select_related("interview", "slot_offer")
-        .prefetch_related(Prefetch("interviewers", queryset=User.objects.order_by("name", "email")))
+    qs = lives.select_related("interview", "slot_offer").prefetch_related(
+        Prefetch("interviewers", queryset=User.objects.order_by("name", "email"))
     )
     if show == "upcoming":
         return qs.filter(

@@ -12,12 +12,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from oneway.access import (
+    Viewer,
+    access_media_item,
+    candidate_identity,
+    viewer_from,
+    visible_media_items,
+)
 from oneway.accounts.permissions import staff_view
-from oneway.accounts.roles import role_has
 from oneway.core.audit import log_action
-from oneway.core.models import Membership
+from oneway.core.models import Invitation, Membership
 from oneway.media.models import MediaItem
-from oneway.media.selectors import media_item_for_org
 from oneway.media.services import can_retry, media_item_retry
 from oneway.media.serving import serve_media_item
 from oneway.media.signing import VARIANTS, BadMediaToken, read_play_token, read_token
@@ -32,6 +37,32 @@ def _refuse(status: int, message: str) -> HttpResponse:
 
 def _is_member(user: Any, organisation_id: int) -> bool:
     return Membership.objects.filter(user=user, organisation_id=organisation_id).exists()
+
+
+def _member_viewer(user: Any, organisation_id: int) -> Viewer | None:
+    """The user as a viewer of the item's organisation (None once no longer a member)."""
+    membership = (
+        Membership.objects.filter(user=user, organisation_id=organisation_id)
+        .select_related("organisation")
+        .first()
+    )
+    if membership is None:
+        return None
+    return Viewer(org=membership.organisation, user=user, role=membership.role)
+
+
+def _still_allowed(viewer: Viewer, item: MediaItem, variant: str) -> bool:
+    """The gate, asked again when the URL is served: the viewer must still see the answer
+    (assignment or membership may have ended since the URL was issued), and a poster frame
+    is not served while blind mode hides the candidate from them."""
+    if not visible_media_items(viewer).filter(pk=item.pk).exists():
+        return False
+    if variant != "poster":
+        return True
+    invitation = (
+        Invitation.objects.select_related("interview").filter(answers__takes__media=item).first()
+    )
+    return invitation is None or not candidate_identity(viewer, invitation).hidden
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -50,9 +81,11 @@ def serve(request: HttpRequest, item_id: int, variant: str) -> HttpResponseBase:
     item = MediaItem.objects.filter(pk=item_id).first()
     if item is None:
         raise Http404
-    # Membership may have ended since the URL was issued: check it again.
-    if claims.user_id is not None and not _is_member(request.user, item.organisation_id):
-        raise Http404
+    # Membership or assignment may have ended since the URL was issued: ask the gate again.
+    if claims.user_id is not None:
+        viewer = _member_viewer(request.user, item.organisation_id)
+        if viewer is None or not _still_allowed(viewer, item, variant):
+            raise Http404
     return serve_media_item(
         request, item, variant, download=claims.download, max_age=claims.seconds_left
     )
@@ -102,7 +135,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 @staff_view("media.retry")
 @require_POST
 def retry(request: HttpRequest, media_item_id: int) -> HttpResponse:
-    item = media_item_for_org(request.org, media_item_id)  # type: ignore[attr-defined]
+    item = access_media_item(viewer_from(request), media_item_id)
     if can_retry(item):
         media_item_retry(item=item, actor=request.user, request=request)
         messages.success(request, _("Processing will be tried again."))
@@ -117,12 +150,10 @@ def retry(request: HttpRequest, media_item_id: int) -> HttpResponse:
 @require_GET
 def state(request: HttpRequest, media_item_id: int) -> HttpResponse:
     """The processing-state partial on its own, for pages that refresh it while it works."""
-    item = media_item_for_org(request.org, media_item_id)  # type: ignore[attr-defined]
-    membership = request.membership  # type: ignore[attr-defined]
+    viewer = viewer_from(request)
+    item = access_media_item(viewer, media_item_id)
     response = render(
-        request,
-        "media/_state.html",
-        {"item": item, "can_retry": role_has(membership.role, "media.retry")},
+        request, "media/_state.html", {"item": item, "can_retry": viewer.can("media.retry")}
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -81,9 +81,11 @@ def templates_for(interview: Interview) -> dict[str, DecisionEmail]:
     return result
 
 
-def fill(text: str, invitation: Invitation) -> str:
+def fill(text: str, invitation: Invitation, *, name: str | None = None) -> str:
+    """The template with the candidate's values; ``name`` replaces the candidate's name
+    where a preview is shown to staff who may not see it (blind mode)."""
     values = {
-        "candidate_name": invitation.name,
+        "candidate_name": invitation.name if name is None else name,
         "interview_title": invitation.interview.title,
         "organisation_name": invitation.organisation.name,
         "contact_email": invitation.interview.contact_email,

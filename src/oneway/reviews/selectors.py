@@ -28,7 +28,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from oneway.access import Viewer, candidate_alias, visible_interviews
+from oneway.access import (
+    Identity,
+    Viewer,
+    candidate_identities,
+    visible_interviews,
+    visible_invitations,
+)
 from oneway.core.models import Answer, Interview, Invitation, InvitationStatus, Question
 from oneway.reviews.models import DecisionStatus, Rating, Review, ReviewerAssignment
 from oneway.reviews.search import filter_by_text
@@ -171,7 +177,7 @@ def _ordered(invitations: QuerySet[Invitation], sort: str) -> QuerySet[Invitatio
 def dashboard_page(
     viewer: Viewer, interview: Interview, filters: DashboardFilters
 ) -> DashboardPage:
-    base = Invitation.objects.filter(organisation=viewer.org, interview=interview)
+    base = visible_invitations(viewer).filter(interview=interview)
     status_counts: dict[str, int] = {}
     decision_counts: dict[str, int] = {}
     for status, decision, n in (
@@ -197,7 +203,13 @@ def dashboard_page(
     invitations = _ordered(annotate_candidates(invitations, viewer), sort)
     paginator = Paginator(invitations, filters.per_page)
     page = paginator.get_page(filters.page)
-    rows = [candidate_row(viewer, interview, invitation) for invitation in page.object_list]
+    for invitation in page.object_list:
+        invitation.interview = interview  # one interview for every row: no query per row
+    identities = candidate_identities(viewer, page.object_list)
+    rows = [
+        candidate_row(viewer, invitation, identities[invitation.pk])
+        for invitation in page.object_list
+    ]
     sortable = [
         key
         for key, (_expr, needs_all, blind_hidden) in SORTS.items()
@@ -216,16 +228,15 @@ def dashboard_page(
     )
 
 
-def candidate_row(viewer: Viewer, interview: Interview, invitation: Invitation) -> CandidateRow:
+def candidate_row(viewer: Viewer, invitation: Invitation, identity: Identity) -> CandidateRow:
     """One annotated invitation as a viewer may see it (blind mode, hidden ratings)."""
     reviewed = bool(invitation.my_review_submitted)  # type: ignore[attr-defined]
-    hidden = interview.blind_mode and not reviewed
     mean = invitation.rating_mean  # type: ignore[attr-defined]
     return CandidateRow(
         invitation=invitation,
-        hidden=hidden,
-        name=candidate_alias(invitation.pk) if hidden else invitation.name,
-        email="" if hidden else invitation.email,
+        hidden=identity.hidden,
+        name=identity.name,
+        email=identity.email,
         answers_submitted=invitation.answers_submitted,  # type: ignore[attr-defined]
         review_count=invitation.review_count,  # type: ignore[attr-defined]
         rating_mean=float(mean) if mean is not None and (viewer.sees_all or reviewed) else None,
@@ -268,7 +279,7 @@ def overview(viewer: Viewer, *, include_archived: bool = False) -> Overview:
     if not include_archived:
         interviews_qs = interviews_qs.filter(archived_at__isnull=True)
     interviews = list(interviews_qs.order_by("-created_at"))
-    invitations = Invitation.objects.filter(organisation=viewer.org, interview__in=interviews_qs)
+    invitations = visible_invitations(viewer).filter(interview__in=interviews_qs)
     completed = Q(status=InvitationStatus.COMPLETED)
     mine_submitted = Exists(
         Review.objects.filter(
@@ -337,7 +348,9 @@ def todo(viewer: Viewer, *, limit: int = 100) -> list[TodoItem]:
     Interviews the viewer is assigned to; owners and admins without any assignment get
     every interview.
     """
-    assigned = ReviewerAssignment.objects.filter(user=viewer.user, organisation=viewer.org)
+    assigned = ReviewerAssignment.objects.filter(
+        user=viewer.user, organisation=viewer.org
+    )  # own rows
     interviews = visible_interviews(viewer).filter(archived_at__isnull=True)
     if not viewer.sees_all or assigned.exists():
         interviews = interviews.filter(pk__in=assigned.values("interview_id"))
@@ -350,11 +363,8 @@ def todo(viewer: Viewer, *, limit: int = 100) -> list[TodoItem]:
         Exists(rated)
     )
     candidates = (
-        Invitation.objects.filter(
-            organisation=viewer.org,
-            interview__in=interviews,
-            status=InvitationStatus.COMPLETED,
-        )
+        visible_invitations(viewer)
+        .filter(interview__in=interviews, status=InvitationStatus.COMPLETED)
         .exclude(
             Exists(
                 Review.objects.filter(
@@ -373,17 +383,17 @@ def todo(viewer: Viewer, *, limit: int = 100) -> list[TodoItem]:
         .select_related("interview")
         .order_by("completed_at", "pk")[:limit]
     )
+    rows = list(candidates)
+    identities = candidate_identities(viewer, rows)
     return [
         TodoItem(
             invitation=invitation,
-            name=candidate_alias(invitation.pk)
-            if invitation.interview.blind_mode
-            else invitation.name,
+            name=identities[invitation.pk].name,
             unrated=invitation.unrated,  # type: ignore[attr-defined]
             answered=invitation.answered,  # type: ignore[attr-defined]
             draft=invitation.draft,  # type: ignore[attr-defined]
         )
-        for invitation in candidates
+        for invitation in rows
     ]
 
 
@@ -445,7 +455,7 @@ def compare_order(viewer: Viewer, question: Question) -> list[int]:
         question=question,
         is_practice=False,
         submitted_at__isnull=False,
-        invitation__organisation=viewer.org,
+        invitation__in=visible_invitations(viewer),
     ).values_list("invitation_id", flat=True)
 
     def key(invitation_id: int) -> str:

@@ -15,9 +15,8 @@ from django.utils.translation import gettext
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from oneway.access import candidate_alias
+from oneway.access import Viewer, candidate_label, sees_others_reviews, visible_invitations
 from oneway.accounts.models import User
-from oneway.accounts.roles import Role
 from oneway.core.audit import log_action
 from oneway.core.emails import send_templated_email
 from oneway.core.format_card import FormatCard
@@ -78,29 +77,19 @@ def refresh_stale_search_documents() -> None:
 # --- Mentions ----------------------------------------------------------------------------
 
 
-def may_review(user: User, invitation: Invitation) -> bool:
-    membership = Membership.objects.filter(
-        user=user, organisation_id=invitation.organisation_id
-    ).first()
+def viewer_of(user: User, invitation: Invitation) -> Viewer | None:
+    """The user as a viewer of the candidate's organisation, if they may see the candidate."""
+    membership = (
+        Membership.objects.filter(user=user, organisation_id=invitation.organisation_id)
+        .select_related("organisation")
+        .first()
+    )
     if membership is None or not user.is_active:
-        return False
-    if membership.role in (Role.OWNER, Role.ADMIN):
-        return True
-    return ReviewerAssignment.objects.filter(
-        interview_id=invitation.interview_id, user=user
-    ).exists()
-
-
-def name_for(user: User, invitation: Invitation) -> str:
-    """The candidate's name as ``user`` may see it (blind mode until they submitted)."""
-    if (
-        invitation.interview.blind_mode
-        and not Review.objects.filter(
-            invitation=invitation, reviewer=user, submitted_at__isnull=False
-        ).exists()
-    ):
-        return candidate_alias(invitation.pk)
-    return invitation.name
+        return None
+    viewer = Viewer(org=membership.organisation, user=user, role=membership.role)
+    if not visible_invitations(viewer).filter(pk=invitation.pk).exists():
+        return None
+    return viewer
 
 
 @db_task(retries=3, retry_delay=60)
@@ -111,8 +100,14 @@ def send_mention_emails(comment_id: int) -> None:
     ):
         comment = row.comment
         invitation = comment.invitation
-        if comment.deleted_at is not None or not may_review(row.user, invitation):
+        viewer = viewer_of(row.user, invitation)
+        if comment.deleted_at is not None or viewer is None:
             continue
+        submitted = Review.objects.filter(
+            invitation=invitation, reviewer=row.user, submitted_at__isnull=False
+        ).exists()
+        # Independent reviews: the comment itself waits on the page until they submit.
+        body_shown = sees_others_reviews(viewer, submitted=submitted)
         with transaction.atomic():
             locked = (
                 CommentMention.objects.select_for_update()
@@ -130,7 +125,8 @@ def send_mention_emails(comment_id: int) -> None:
                 context={
                     "recipient": row.user,
                     "author": comment.author.display_name if comment.author else "",
-                    "candidate": name_for(row.user, invitation),
+                    "candidate": candidate_label(viewer, invitation),
+                    "body_shown": body_shown,
                     "interview": invitation.interview,
                     "comment": comment,
                     "question": comment.answer.question if comment.answer else None,
@@ -246,9 +242,7 @@ def send_digest(user_id: int, *, now: datetime.datetime | None = None) -> int:
                 )
                 group["candidates"].append(  # type: ignore[attr-defined]
                     {
-                        "name": candidate_alias(invitation.pk)
-                        if invitation.interview.blind_mode
-                        else invitation.name,
+                        "name": candidate_label(None, invitation),
                         "completed_at": invitation.completed_at,
                         "url": candidate_url(invitation.pk),
                     }

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
 
+from oneway.access import candidate_label
 from oneway.accounts.roles import Role
 from oneway.core import tasks
 from oneway.core.audit import log_action
@@ -512,10 +513,14 @@ def invitation_completion_emails_send(*, invitation_id: int) -> None:
     review_url = settings.BASE_URL + reverse(
         "dashboard:invitation_detail", args=[interview.pk, invitation.pk]
     )
+    # Team mail has no single reader: in blind review it names the candidate by alias.
+    team_context = {
+        **context,
+        "review_url": review_url,
+        "candidate_name": candidate_label(None, invitation),
+    }
     for email in recipients:
-        send_templated_email(
-            "team_completed", to=[email], context={**context, "review_url": review_url}
-        )
+        send_templated_email("team_completed", to=[email], context=team_context)
     _log("invitation.receipt_sent", invitation, data={"team": len(recipients)})
 
 

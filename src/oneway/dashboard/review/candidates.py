@@ -17,11 +17,11 @@ from django.views.decorators.http import require_GET, require_POST
 from oneway.access import (
     Viewer,
     access_answer,
+    access_comment,
     access_invitation,
-    is_hidden,
+    candidate_identity,
     require,
-    shown_email,
-    shown_name,
+    sees_others_reviews,
     viewer_from,
     visible_invitations,
 )
@@ -50,6 +50,7 @@ from oneway.reviews.models import (
     Review,
 )
 from oneway.reviews.services import (
+    candidate_identity_reveal,
     comment_add,
     comment_delete,
     decision_change,
@@ -124,15 +125,21 @@ def candidate_page(
     reviews = reviews_of(invitation)
     mine = next((r for r in reviews if r.reviewer_id == viewer.user.pk), None)
     submitted = mine is not None and mine.submitted_at is not None
-    show_others = viewer.sees_all or submitted
+    # Independent reviews: nobody else's ratings, notes, reasons or comments before one's own.
+    show_others = sees_others_reviews(viewer, submitted=submitted)
     others = [
-        r for r in reviews if r is not mine and (viewer.sees_all or r.submitted_at is not None)
+        r
+        for r in reviews
+        if r is not mine and show_others and (viewer.sees_all or r.submitted_at is not None)
     ]
     aggregates = attach_reviews(blocks, reviews, mine, show_others)
-    hidden = is_hidden(interview, reviewed=submitted)
+    identity = candidate_identity(viewer, invitation)
+    hidden = identity.hidden
     for block in blocks:
         block.urls = media_urls(request, viewer, block, hidden=hidden)
-    general_comments = attach_comments(blocks, comments_of(invitation))
+    general_comments = attach_comments(
+        blocks, comments_of(invitation, only_by=None if show_others else viewer.user)
+    )
     decision = getattr(invitation, "decision", None)  # select_related above; None when new
     history = (
         list(DecisionEvent.objects.filter(invitation=invitation).select_related("actor"))
@@ -157,8 +164,10 @@ def candidate_page(
         "invitation": invitation,
         "interview": interview,
         "hidden": hidden,
-        "candidate_name": shown_name(invitation, hidden=hidden),
-        "candidate_email": shown_email(invitation, hidden=hidden),
+        "identity": identity,
+        "can_reveal": hidden and viewer.can("candidates.reveal"),
+        "candidate_name": identity.name,
+        "candidate_email": identity.email,
         "blocks": blocks,
         "aggregates": aggregates,
         "my_review": mine,
@@ -185,7 +194,10 @@ def candidate_page(
         "can_decide": viewer.can("decisions.change"),
         "can_email": can_email,
         "email_templates": {
-            status: {"subject": fill(t.subject, invitation), "body": fill(t.body, invitation)}
+            status: {
+                "subject": fill(t.subject, invitation, name=identity.name),
+                "body": fill(t.body, invitation, name=identity.name),
+            }
             for status, t in templates_for(interview).items()
         }
         if can_email
@@ -321,13 +333,7 @@ def add_comment(request: HttpRequest, invitation_id: int) -> HttpResponse:
 @require_POST
 def delete_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
     viewer = viewer_from(request)
-    comment = (
-        Comment.objects.filter(pk=comment_id, invitation__in=visible_invitations(viewer))
-        .select_related("invitation", "organisation")
-        .first()
-    )
-    if comment is None:
-        raise Http404
+    comment = access_comment(viewer, comment_id)
     if comment.author_id != viewer.user.pk and not viewer.sees_all:
         raise PermissionDenied
     comment_delete(comment=comment, actor=viewer.user, request=request)
@@ -373,9 +379,6 @@ def answer_media(request: HttpRequest, answer_id: int) -> HttpResponse:
     take = answer.submitted_take
     if answer.submitted_at is None or take is None or take.media is None:
         raise Http404
-    reviewed = Review.objects.filter(
-        invitation_id=answer.invitation_id, reviewer=viewer.user, submitted_at__isnull=False
-    ).exists()
     assert answer.question is not None  # access_answer() excludes practice answers
     block = AnswerBlock(
         number=0,
@@ -385,7 +388,7 @@ def answer_media(request: HttpRequest, answer_id: int) -> HttpResponse:
         takes_used=0,  # type: ignore[arg-type]
     )
     urls = media_urls(
-        request, viewer, block, hidden=is_hidden(answer.invitation.interview, reviewed=reviewed)
+        request, viewer, block, hidden=candidate_identity(viewer, answer.invitation).hidden
     )
     if not urls:
         raise Http404
@@ -422,3 +425,21 @@ def preferences(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         return json_error(error)
     return JsonResponse({"ok": True, "playback_rate": rate})
+
+
+@staff_view("candidates.reveal")
+@require_POST
+def reveal(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """Owners and admins: see a blind candidate's identity (for themselves, audited)."""
+    viewer = viewer_from(request)
+    invitation = access_invitation(viewer, invitation_id)
+    try:
+        candidate_identity_reveal(invitation=invitation, actor=viewer.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Identity revealed to you. This is in the audit log."))
+    after = request.POST.get("next", "")
+    if after and url_has_allowed_host_and_scheme(after, allowed_hosts={request.get_host()}):
+        return redirect(after)
+    return _back(invitation.pk)

@@ -5,7 +5,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from oneway.access import access_interview, candidate_alias, viewer_from
+from oneway.access import (
+    access_interview,
+    candidate_identities,
+    candidate_identity,
+    viewer_from,
+    visible_invitations,
+)
 from oneway.accounts.permissions import staff_view
 from oneway.core.models import Answer, Invitation
 from oneway.dashboard.review.candidates import media_urls
@@ -81,15 +87,14 @@ def compare(request: HttpRequest, interview_id: int, question_id: int) -> HttpRe
             takes_used=answer.takes_used,  # type: ignore[attr-defined]
             my_score=my_scores.get(invitation_id),
         )
-        hidden = interview.blind_mode and invitation_id not in submitted
-        block.urls = media_urls(request, viewer, block, hidden=hidden)
+        current.interview = interview
+        block.urls = media_urls(
+            request, viewer, block, hidden=candidate_identity(viewer, current).hidden
+        )
     names = {}
     if order:
-        for invitation_id, name in Invitation.objects.filter(pk__in=order).values_list(
-            "pk", "name"
-        ):
-            hidden = interview.blind_mode and invitation_id not in submitted
-            names[invitation_id] = candidate_alias(invitation_id) if hidden else name
+        rows = list(visible_invitations(viewer).filter(pk__in=order).select_related("interview"))
+        names = {pk: identity.name for pk, identity in candidate_identities(viewer, rows).items()}
     sequence = [
         {
             "position": n,

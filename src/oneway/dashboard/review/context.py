@@ -214,14 +214,17 @@ def attach_reviews(
     return aggregates
 
 
-def comments_of(invitation: Invitation) -> list[Comment]:
-    """Top-level comments with their replies, oldest first."""
+def comments_of(invitation: Invitation, *, only_by: Any = None) -> list[Comment]:
+    """Top-level comments with their replies, oldest first; ``only_by`` a user: theirs only
+    (a reviewer who has not submitted their review yet sees no one else's)."""
+    comments = Comment.objects.filter(invitation=invitation, parent__isnull=True)
+    replies = Comment.objects.select_related("author").order_by("pk")
+    if only_by is not None:
+        comments = comments.filter(author=only_by)
+        replies = replies.filter(author=only_by)
     return list(
-        Comment.objects.filter(invitation=invitation, parent__isnull=True)
-        .select_related("author")
-        .prefetch_related(
-            Prefetch("replies", queryset=Comment.objects.select_related("author").order_by("pk"))
-        )
+        comments.select_related("author")
+        .prefetch_related(Prefetch("replies", queryset=replies))
         .order_by("created_at", "pk")
     )
 

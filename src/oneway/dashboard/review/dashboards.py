@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from oneway.access import access_interview, require, viewer_from
+from oneway.access import access_interview, require, viewer_from, visible_interviews
 from oneway.accounts.permissions import staff_view
 from oneway.core.models import InvitationStatus
 from oneway.reviews.models import DecisionStatus, ReviewerAssignment
@@ -94,7 +94,7 @@ def todo(request: HttpRequest) -> HttpResponse:
             "items": items,
             "digest_on": viewer.user.preferences.get("review_digest", True) is not False,
             "assigned": ReviewerAssignment.objects.filter(
-                user=viewer.user, organisation=viewer.org
+                user=viewer.user, interview__in=visible_interviews(viewer)
             ).exists(),
         },
     )

@@ -12,10 +12,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from oneway.access import access_interview, candidate_alias, require, viewer_from
-from oneway.accounts.models import User
+from oneway.access import (
+    access_interview,
+    access_share_link,
+    candidate_identities,
+    require,
+    viewer_from,
+    visible_invitations,
+    visible_memberships,
+    visible_share_links,
+)
 from oneway.accounts.permissions import staff_view
-from oneway.core.models import Invitation, InvitationStatus, Membership
+from oneway.core.models import InvitationStatus
 from oneway.core.timezones import is_valid_timezone
 from oneway.dashboard.review.common import int_or_none
 from oneway.dashboard.review.forms import (
@@ -24,7 +32,7 @@ from oneway.dashboard.review.forms import (
     ShareLinkForm,
 )
 from oneway.reviews.decision_emails import PLACEHOLDERS, templates_for
-from oneway.reviews.models import DecisionStatus, ReviewerAssignment, ShareLink
+from oneway.reviews.models import DecisionStatus, ReviewerAssignment
 from oneway.reviews.services import (
     decision_template_save,
     reviewer_assign,
@@ -41,14 +49,17 @@ def reviewers(request: HttpRequest, interview_id: int) -> HttpResponse:
     viewer = viewer_from(request)
     interview = access_interview(viewer, interview_id)
     require(viewer, "interviews.edit")
-    members = Membership.objects.filter(organisation=viewer.org).select_related("user")
+    members = visible_memberships(viewer).select_related("user")
     if request.method == "POST":
-        user = User.objects.filter(
-            pk=int_or_none(request.POST.get("user_id")) or 0,
-            memberships__organisation=viewer.org,
-        ).first()
-        if user is None:
+        membership = (
+            visible_memberships(viewer)
+            .select_related("user")
+            .filter(user_id=int_or_none(request.POST.get("user_id")) or 0)
+            .first()
+        )
+        if membership is None:
             raise Http404
+        user = membership.user
         if request.POST.get("action") == "unassign":
             reviewer_unassign(interview=interview, user=user, actor=viewer.user, request=request)
             messages.success(request, _("%(name)s unassigned.") % {"name": user.display_name})
@@ -156,14 +167,15 @@ def share_links(request: HttpRequest, interview_id: int) -> HttpResponse:
     interview = access_interview(viewer, interview_id)
     require(viewer, "shares.manage")
     candidates = list(
-        Invitation.objects.filter(organisation=viewer.org, interview=interview)
-        .filter(status=InvitationStatus.COMPLETED)
+        visible_invitations(viewer)
+        .filter(interview=interview, status=InvitationStatus.COMPLETED)
+        .select_related("interview")
         .order_by("name", "pk")
     )
-    choices = [
-        (i.pk, candidate_alias(i.pk) if interview.blind_mode else f"{i.name} <{i.email}>")
-        for i in candidates
-    ]
+    identities = candidate_identities(viewer, candidates)
+    choices = [(i.pk, identities[i.pk].contact) for i in candidates]
+    if interview.blind_mode:  # an order by name would hint at who is who
+        choices.sort(key=lambda choice: choice[1])
     form = ShareLinkForm(request.POST or None)
     invitations_field(form).choices = choices
     preselected = [int_or_none(v) for v in request.GET.getlist("candidate")]
@@ -200,7 +212,8 @@ def share_links(request: HttpRequest, interview_id: int) -> HttpResponse:
         else:
             status = 400
     links = (
-        ShareLink.objects.filter(interview=interview, organisation=viewer.org)
+        visible_share_links(viewer)
+        .filter(interview=interview)
         .select_related("created_by", "revoked_by")
         .prefetch_related("invitations")
     )
@@ -222,14 +235,7 @@ def share_links(request: HttpRequest, interview_id: int) -> HttpResponse:
 @require_POST
 def share_link_revoke_view(request: HttpRequest, share_link_id: int) -> HttpResponse:
     viewer = viewer_from(request)
-    link = (
-        ShareLink.objects.filter(pk=share_link_id, organisation=viewer.org)
-        .select_related("interview", "organisation")
-        .first()
-    )
-    if link is None:
-        raise Http404
-    access_interview(viewer, link.interview_id)
+    link = access_share_link(viewer, share_link_id)
     share_link_revoke(link=link, actor=viewer.user, request=request)
     messages.success(request, _("The link no longer works."))
     return redirect("dashboard:review_share_links", interview_id=link.interview_id)

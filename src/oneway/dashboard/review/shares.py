@@ -9,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from oneway.access import candidate_alias
+from oneway.access import share_identity
+from oneway.core.csrf import csrf_protect_null_origin
 from oneway.core.models import Answer, Invitation, Question
 from oneway.core.tokens import hash_token
 from oneway.dashboard.review.common import int_or_none, json_error, wants_json
@@ -85,9 +86,7 @@ def share_home(request: HttpRequest, token: str) -> HttpResponse:
     candidates = [
         {
             "invitation": invitation,
-            "name": candidate_alias(invitation.pk)
-            if link.interview.blind_mode and invitation.pk not in reviewed
-            else invitation.name,
+            "name": share_identity(link, invitation, submitted=invitation.pk in reviewed).name,
             "url": reverse("dashboard:review_share_candidate", args=[token, invitation.pk]),
         }
         for invitation in link.invitations.order_by("name", "pk")
@@ -129,7 +128,8 @@ def share_candidate(request: HttpRequest, token: str, invitation_id: int) -> Htt
         .prefetch_related("ratings")
         .first()
     )
-    hidden = link.interview.blind_mode and not (review and review.submitted_at)
+    identity = share_identity(link, invitation, submitted=bool(review and review.submitted_at))
+    hidden = identity.hidden
     blocks = answer_blocks(invitation)
     scores = {r.question_id: r.score for r in review.ratings.all()} if review else {}
     for block in blocks:
@@ -144,7 +144,7 @@ def share_candidate(request: HttpRequest, token: str, invitation_id: int) -> Htt
                 "token": token,
                 "interview": link.interview,
                 "invitation": invitation,
-                "candidate_name": candidate_alias(invitation.pk) if hidden else invitation.name,
+                "candidate_name": identity.name,
                 "hidden": hidden,
                 "blocks": blocks,
                 "review": review,
@@ -157,6 +157,7 @@ def share_candidate(request: HttpRequest, token: str, invitation_id: int) -> Htt
     )
 
 
+@csrf_protect_null_origin  # share pages send no referrer: browsers post "Origin: null"
 @require_POST
 def share_rate(request: HttpRequest, token: str, invitation_id: int) -> HttpResponse:
     """Ratings (and a recommendation) by the hiring manager, when the link allows it."""

@@ -4,12 +4,20 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from oneway.access import (
+    access_interview,
+    access_invitation,
+    audit_rows,
+    candidate_identity,
+    viewer_from,
+    visible_audit_entries,
+)
 from oneway.accounts.permissions import staff_view
 from oneway.core.models import AuditEntry
-from oneway.core.selectors import audit_entries, interview_for_org, invitation_for_org
+from oneway.core.selectors import audit_entries
 
 PER_PAGE = 50
 ACTION_GROUPS = [
@@ -34,32 +42,42 @@ def _render(
     if prefix in ACTION_GROUPS:
         entries = entries.filter(action__startswith=prefix)
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    rows = audit_rows(viewer_from(request), page.object_list)
     return render(
         request,
         "dashboard/audit.html",
-        {**context, "page": page, "groups": ACTION_GROUPS, "action_filter": prefix},
+        {**context, "page": page, "rows": rows, "groups": ACTION_GROUPS, "action_filter": prefix},
     )
 
 
 @staff_view("audit.view")
 def audit(request: HttpRequest) -> HttpResponse:
-    entries = audit_entries(request.org)  # type: ignore[attr-defined]
+    entries = audit_entries(visible_audit_entries(viewer_from(request)))
     return _render(request, entries, {"scope": "organisation"})
 
 
 @staff_view("audit.view")
 def interview_audit(request: HttpRequest, interview_id: int) -> HttpResponse:
-    interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
-    entries = audit_entries(request.org, interview_id=interview.pk)  # type: ignore[attr-defined]
+    viewer = viewer_from(request)
+    interview = access_interview(viewer, interview_id)
+    entries = audit_entries(visible_audit_entries(viewer), interview_id=interview.pk)
     return _render(request, entries, {"scope": "interview", "interview": interview})
 
 
 @staff_view("audit.view")
 def invitation_audit(request: HttpRequest, interview_id: int, invitation_id: int) -> HttpResponse:
-    invitation = invitation_for_org(request.org, interview_id, invitation_id)  # type: ignore[attr-defined]
-    entries = audit_entries(request.org, invitation_id=invitation.pk)  # type: ignore[attr-defined]
+    viewer = viewer_from(request)
+    invitation = access_invitation(viewer, invitation_id)
+    if invitation.interview_id != interview_id:
+        raise Http404
+    entries = audit_entries(visible_audit_entries(viewer), invitation_id=invitation.pk)
     return _render(
         request,
         entries,
-        {"scope": "invitation", "interview": invitation.interview, "invitation": invitation},
+        {
+            "scope": "invitation",
+            "interview": invitation.interview,
+            "invitation": invitation,
+            "identity": candidate_identity(viewer, invitation),
+        },
     )

@@ -14,13 +14,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from oneway.access import (
+    access_interview,
+    candidate_identities,
+    viewer_from,
+    visible_interviews,
+    visible_invitations,
+)
 from oneway.accounts.permissions import staff_view
 from oneway.accounts.roles import role_has
 from oneway.core.deadlines import deadline_for
 from oneway.core.format_card import recorded_format_card
 from oneway.core.forms import posted
 from oneway.core.models import Interview, Invitation, InvitationStatus
-from oneway.core.selectors import interview_for_org, interviews_for_org, invitation_status_counts
+from oneway.core.selectors import interviews_with_counts, invitation_status_counts
 from oneway.core.services.interviews import (
     interview_apply_link_reset,
     interview_archive,
@@ -38,7 +45,7 @@ INVITATIONS_PER_PAGE = 50
 @staff_view("interviews.view")
 def interview_list(request: HttpRequest) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
-    interviews = interviews_for_org(request.org, archived=archived)  # type: ignore[attr-defined]
+    interviews = interviews_with_counts(visible_interviews(viewer_from(request)), archived=archived)
     return render(
         request,
         "dashboard/interview_list.html",
@@ -75,7 +82,7 @@ def interview_create_view(request: HttpRequest) -> HttpResponse:
 @staff_view("interviews.edit")
 def interview_edit(request: HttpRequest, interview_id: int) -> HttpResponse:
     org = request.org  # type: ignore[attr-defined]
-    interview = interview_for_org(org, interview_id)
+    interview = access_interview(viewer_from(request), interview_id)
     form = InterviewForm(
         posted(request), instance=copy.copy(interview), default_timezone=org.timezone
     )
@@ -110,17 +117,28 @@ def _preview_invitation(interview: Interview) -> Invitation:
 
 @staff_view("interviews.view")
 def interview_detail(request: HttpRequest, interview_id: int) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
-    interview = interview_for_org(org, interview_id)
+    viewer = viewer_from(request)
+    interview = access_interview(viewer, interview_id)
     questions = list(interview.questions.all())
-    invitations = Invitation.objects.filter(interview=interview).order_by("-invited_at", "-id")
+    invitations = (
+        visible_invitations(viewer)
+        .filter(interview=interview)
+        .select_related("interview")
+        .order_by("-invited_at", "-id")
+    )
     search = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     if search:
-        invitations = invitations.filter(Q(name__icontains=search) | Q(email__icontains=search))
+        # In blind mode a name or email match would identify someone: no identity search.
+        if interview.blind_mode:
+            invitations = invitations.none()
+        else:
+            invitations = invitations.filter(Q(name__icontains=search) | Q(email__icontains=search))
     if status in InvitationStatus.values:
         invitations = invitations.filter(status=status)
     page = Paginator(invitations, INVITATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    identities = candidate_identities(viewer, page.object_list)
+    rows = [(invitation, identities[invitation.pk]) for invitation in page.object_list]
     membership = request.membership  # type: ignore[attr-defined]
     apply_url = ""
     if interview.apply_link_enabled and interview.apply_token:
@@ -133,6 +151,7 @@ def interview_detail(request: HttpRequest, interview_id: int) -> HttpResponse:
             "interview": interview,
             "questions": questions,
             "page": page,
+            "rows": rows,
             "search": search,
             "status_filter": status,
             "statuses": InvitationStatus.choices,
@@ -153,7 +172,7 @@ def interview_detail(request: HttpRequest, interview_id: int) -> HttpResponse:
 @staff_view("interviews.edit")
 @require_POST
 def interview_duplicate_view(request: HttpRequest, interview_id: int) -> HttpResponse:
-    interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
+    interview = access_interview(viewer_from(request), interview_id)
     copy_ = interview_duplicate(interview=interview, actor=request.user, request=request)
     messages.success(request, _("Interview duplicated. You are now editing the copy."))
     return redirect("dashboard:interview_edit", interview_id=copy_.pk)
@@ -162,7 +181,7 @@ def interview_duplicate_view(request: HttpRequest, interview_id: int) -> HttpRes
 @staff_view("interviews.edit")
 @require_POST
 def interview_archive_view(request: HttpRequest, interview_id: int) -> HttpResponse:
-    interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
+    interview = access_interview(viewer_from(request), interview_id)
     interview_archive(interview=interview, actor=request.user, request=request)
     messages.success(
         request,
@@ -174,7 +193,7 @@ def interview_archive_view(request: HttpRequest, interview_id: int) -> HttpRespo
 @staff_view("interviews.edit")
 @require_POST
 def interview_restore_view(request: HttpRequest, interview_id: int) -> HttpResponse:
-    interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
+    interview = access_interview(viewer_from(request), interview_id)
     interview_restore(interview=interview, actor=request.user, request=request)
     messages.success(request, _("Interview restored."))
     return redirect("dashboard:interview_detail", interview_id=interview.pk)
@@ -183,7 +202,7 @@ def interview_restore_view(request: HttpRequest, interview_id: int) -> HttpRespo
 @staff_view("interviews.edit")
 @require_POST
 def interview_apply_link_reset_view(request: HttpRequest, interview_id: int) -> HttpResponse:
-    interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
+    interview = access_interview(viewer_from(request), interview_id)
     interview_apply_link_reset(interview=interview, actor=request.user, request=request)
     messages.success(request, _("New apply link created. The old one no longer works."))
     return redirect("dashboard:interview_detail", interview_id=interview.pk)

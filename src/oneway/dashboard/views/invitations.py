@@ -2,17 +2,25 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from oneway.access import (
+    Viewer,
+    access_interview,
+    access_invitation,
+    audit_rows,
+    candidate_identity,
+    viewer_from,
+    visible_audit_entries,
+)
 from oneway.accounts.permissions import staff_view
-from oneway.accounts.roles import role_has
 from oneway.core.format_card import recorded_format_card
 from oneway.core.forms import posted
-from oneway.core.models import InvitationImport, InvitationStatus
-from oneway.core.selectors import audit_entries, interview_for_org, invitation_for_org
+from oneway.core.models import Invitation, InvitationImport, InvitationStatus
+from oneway.core.selectors import audit_entries
 from oneway.core.services.invitation_imports import (
     invitation_import_confirm,
     invitation_import_create,
@@ -35,10 +43,18 @@ from oneway.dashboard.forms import (
 PREVIEW_ROWS = 1000
 
 
+def _invitation(viewer: Viewer, interview_id: int, invitation_id: int) -> Invitation:
+    """The candidate through the gate, and of the interview the URL names (else 404)."""
+    invitation = access_invitation(viewer, invitation_id)
+    if invitation.interview_id != interview_id:
+        raise Http404
+    return invitation
+
+
 @staff_view("invitations.manage")
 def invitation_create_view(request: HttpRequest, interview_id: int) -> HttpResponse:
     org = request.org  # type: ignore[attr-defined]
-    interview = interview_for_org(org, interview_id)
+    interview = access_interview(viewer_from(request), interview_id)
     problems = interview_invite_problems(interview)
     form = InvitationForm(posted(request), default_timezone=org.timezone)
     if request.method == "POST" and form.is_valid():
@@ -77,10 +93,10 @@ def invitation_create_view(request: HttpRequest, interview_id: int) -> HttpRespo
 
 @staff_view("invitations.view")
 def invitation_detail(request: HttpRequest, interview_id: int, invitation_id: int) -> HttpResponse:
-    invitation = invitation_for_org(request.org, interview_id, invitation_id)  # type: ignore[attr-defined]
-    membership = request.membership  # type: ignore[attr-defined]
-    can_manage = role_has(membership.role, "invitations.manage")
-    can_audit = role_has(membership.role, "audit.view")
+    viewer = viewer_from(request)
+    invitation = _invitation(viewer, interview_id, invitation_id)
+    can_manage = viewer.can("invitations.manage")
+    can_audit = viewer.can("audit.view")
     timeline = [
         (_("Invited"), invitation.invited_at),
         (_("Last email sent"), invitation.last_sent_at),
@@ -90,8 +106,11 @@ def invitation_detail(request: HttpRequest, interview_id: int, invitation_id: in
         (_("Expired"), invitation.expired_at),
         (_("Revoked"), invitation.revoked_at),
     ]
+    identity = candidate_identity(viewer, invitation)
     entries = (
-        list(audit_entries(request.org, invitation_id=invitation.pk)[:50])  # type: ignore[attr-defined]
+        audit_rows(
+            viewer, audit_entries(visible_audit_entries(viewer), invitation_id=invitation.pk)[:50]
+        )
         if can_audit
         else []
     )
@@ -102,6 +121,8 @@ def invitation_detail(request: HttpRequest, interview_id: int, invitation_id: in
         {
             "interview": invitation.interview,
             "invitation": invitation,
+            "identity": identity,
+            "can_reveal": identity.hidden and viewer.can("candidates.reveal"),
             "timeline": timeline,
             "card": recorded_format_card(invitation),
             "is_open": invitation_is_open(invitation),
@@ -120,16 +141,18 @@ def invitation_detail(request: HttpRequest, interview_id: int, invitation_id: in
 def invitation_resend_view(
     request: HttpRequest, interview_id: int, invitation_id: int
 ) -> HttpResponse:
-    invitation = invitation_for_org(request.org, interview_id, invitation_id)  # type: ignore[attr-defined]
+    viewer = viewer_from(request)
+    invitation = _invitation(viewer, interview_id, invitation_id)
     try:
         invitation_resend(invitation=invitation, actor=request.user, request=request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
+        identity = candidate_identity(viewer, invitation)
         messages.success(
             request,
             _("Invitation sent again to %(email)s. Earlier links still work.")
-            % {"email": invitation.email},
+            % {"email": identity.email or identity.name},
         )
     return redirect("dashboard:invitation_detail", interview_id, invitation_id)
 
@@ -138,7 +161,8 @@ def invitation_resend_view(
 def invitation_extend_view(
     request: HttpRequest, interview_id: int, invitation_id: int
 ) -> HttpResponse:
-    invitation = invitation_for_org(request.org, interview_id, invitation_id)  # type: ignore[attr-defined]
+    viewer = viewer_from(request)
+    invitation = _invitation(viewer, interview_id, invitation_id)
     form = ExtendForm(posted(request), timezone=invitation.timezone)
     if request.method == "POST" and form.is_valid():
         try:
@@ -157,7 +181,12 @@ def invitation_extend_view(
     return render(
         request,
         "dashboard/invitation_extend.html",
-        {"form": form, "invitation": invitation, "interview": invitation.interview},
+        {
+            "form": form,
+            "invitation": invitation,
+            "identity": candidate_identity(viewer, invitation),
+            "interview": invitation.interview,
+        },
         status=400 if request.method == "POST" else 200,
     )
 
@@ -166,7 +195,8 @@ def invitation_extend_view(
 def invitation_revoke_view(
     request: HttpRequest, interview_id: int, invitation_id: int
 ) -> HttpResponse:
-    invitation = invitation_for_org(request.org, interview_id, invitation_id)  # type: ignore[attr-defined]
+    viewer = viewer_from(request)
+    invitation = _invitation(viewer, interview_id, invitation_id)
     error = ""
     if request.method == "POST":
         try:
@@ -179,14 +209,19 @@ def invitation_revoke_view(
     return render(
         request,
         "dashboard/invitation_revoke.html",
-        {"invitation": invitation, "interview": invitation.interview, "error": error},
+        {
+            "invitation": invitation,
+            "identity": candidate_identity(viewer, invitation),
+            "interview": invitation.interview,
+            "error": error,
+        },
         status=400 if error else 200,
     )
 
 
 @staff_view("invitations.manage")
 def invitation_import_view(request: HttpRequest, interview_id: int) -> HttpResponse:
-    interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
+    interview = access_interview(viewer_from(request), interview_id)
     problems = interview_invite_problems(interview)
     form = InvitationImportForm(
         posted(request), request.FILES if request.method == "POST" else None
@@ -221,7 +256,7 @@ def invitation_import_view(request: HttpRequest, interview_id: int) -> HttpRespo
 def invitation_import_preview(
     request: HttpRequest, interview_id: int, invitation_import_id: int
 ) -> HttpResponse:
-    interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
+    interview = access_interview(viewer_from(request), interview_id)
     invitation_import = get_object_or_404(
         InvitationImport, pk=invitation_import_id, interview=interview
     )

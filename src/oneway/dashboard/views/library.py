@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from oneway.access import viewer_from, visible_library_questions
 from oneway.accounts.permissions import staff_view
 from oneway.core.forms import posted
 from oneway.core.models import LibraryQuestion
@@ -21,15 +22,13 @@ from oneway.dashboard.forms import LibraryQuestionForm, apply_service_errors
 
 def _item(request: HttpRequest, library_question_id: int) -> LibraryQuestion:
     return get_object_or_404(
-        LibraryQuestion,
-        pk=library_question_id,
-        organisation=request.org,  # type: ignore[attr-defined]
+        visible_library_questions(viewer_from(request)), pk=library_question_id
     )
 
 
 @staff_view("interviews.edit")
 def library(request: HttpRequest) -> HttpResponse:
-    items = LibraryQuestion.objects.filter(organisation=request.org)  # type: ignore[attr-defined]
+    items = visible_library_questions(viewer_from(request))
     search = request.GET.get("q", "").strip()
     if search:
         items = items.filter(prompt__icontains=search)

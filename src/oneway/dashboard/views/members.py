@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from oneway.access import viewer_from, visible_member_invites, visible_memberships
 from oneway.accounts.permissions import staff_view
 from oneway.accounts.roles import Role, role_has
 from oneway.core.forms import posted
@@ -23,32 +24,30 @@ from oneway.dashboard.forms import MemberInviteForm, RoleForm, apply_service_err
 
 def _membership(request: HttpRequest, member_id: int) -> Membership:
     return get_object_or_404(
-        Membership.objects.select_related("user", "organisation"),
+        visible_memberships(viewer_from(request)).select_related("user", "organisation"),
         pk=member_id,
-        organisation=request.org,  # type: ignore[attr-defined]
     )
 
 
 def _invite(request: HttpRequest, member_invite_id: int) -> MemberInvite:
     return get_object_or_404(
-        MemberInvite.objects.select_related("organisation"),
+        visible_member_invites(viewer_from(request)).select_related("organisation"),
         pk=member_invite_id,
-        organisation=request.org,  # type: ignore[attr-defined]
     )
 
 
 @staff_view("members.view")
 def member_list(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+    viewer = viewer_from(request)
     membership = request.membership  # type: ignore[attr-defined]
     members = (
-        Membership.objects.filter(organisation=org)
-        .select_related("user")
-        .order_by("user__name", "user__email")
+        visible_memberships(viewer).select_related("user").order_by("user__name", "user__email")
     )
-    pending = MemberInvite.objects.filter(
-        organisation=org, accepted_at__isnull=True, revoked_at__isnull=True
-    ).order_by("-created_at")
+    pending = (
+        visible_member_invites(viewer)
+        .filter(accepted_at__isnull=True, revoked_at__isnull=True)
+        .order_by("-created_at")
+    )
     is_owner = membership.role == Role.OWNER
     return render(
         request,

@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from oneway.access import access_interview, viewer_from, visible_library_questions
 from oneway.accounts.permissions import staff_view
 from oneway.core.forms import posted
-from oneway.core.models import Interview, LibraryQuestion, Question
-from oneway.core.selectors import interview_for_org
+from oneway.core.models import Interview, Question
 from oneway.core.services.interviews import (
     library_question_add,
     library_question_save,
@@ -25,7 +25,7 @@ from oneway.dashboard.forms import QuestionForm, apply_service_errors
 
 
 def _question(request: HttpRequest, interview_id: int, question_id: int) -> Question:
-    interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
+    interview = access_interview(viewer_from(request), interview_id)
     return get_object_or_404(
         Question.objects.select_related("interview__organisation"),
         pk=question_id,
@@ -41,7 +41,7 @@ def _back(interview: Interview, anchor: str = "questions") -> HttpResponse:
 
 @staff_view("interviews.edit")
 def question_create_view(request: HttpRequest, interview_id: int) -> HttpResponse:
-    interview = interview_for_org(request.org, interview_id)  # type: ignore[attr-defined]
+    interview = access_interview(viewer_from(request), interview_id)
     form = QuestionForm(
         posted(request),
         instance=Question(interview=interview),
@@ -145,15 +145,15 @@ def question_save_to_library(
 
 @staff_view("interviews.edit")
 def question_from_library(request: HttpRequest, interview_id: int) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
-    interview = interview_for_org(org, interview_id)
-    library = LibraryQuestion.objects.filter(organisation=org)
+    viewer = viewer_from(request)
+    interview = access_interview(viewer, interview_id)
+    library = visible_library_questions(viewer)
     search = request.GET.get("q", "").strip()
     if search:
         library = library.filter(prompt__icontains=search)
     if request.method == "POST":
         ids = [int(i) for i in request.POST.getlist("library_question") if i.isdigit()]
-        chosen = list(LibraryQuestion.objects.filter(organisation=org, pk__in=ids))
+        chosen = list(visible_library_questions(viewer).filter(pk__in=ids))
         if not chosen:
             messages.error(request, _("Choose at least one question to add."))
         else:

@@ -6,6 +6,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from oneway.access import live_identities, viewer_from, visible_live_interviews
 from oneway.accounts.roles import role_has
 from oneway.core.timezones import available_timezones
 from oneway.live.models import LiveInterview
@@ -55,11 +56,34 @@ def upcoming_live_interviews(context: template.Context, days: int = 14) -> dict[
         return {"allowed": False, "days": [], "tz": "UTC"}
     tz_name = getattr(request.user, "timezone", "") or org.timezone
     today = local(timezone.now(), tz_name).date()
+    viewer = viewer_from(request)
+    by_day = upcoming_by_day(visible_live_interviews(viewer), tz_name=tz_name, days=days)
+    shown = live_identities(viewer, [live for _day, lives in by_day for live in lives])
     return {
         "allowed": True,
         "today": today,
         "tomorrow": today + datetime.timedelta(days=1),
-        "days": upcoming_by_day(org, tz_name=tz_name, days=days),
+        "days": [(day, [(live, shown[live.pk]) for live in lives]) for day, lives in by_day],
         "tz": tz_name,
         "can_manage": role_has(membership.role, "live.manage"),
     }
+
+
+@register.simple_tag(takes_context=True)
+def candidate_live_interviews(
+    context: template.Context, invitation: Any
+) -> list[tuple[LiveInterview, Any]]:
+    """The candidate's live interviews this viewer may see, each with how it is shown."""
+    request = context.get("request")
+    if request is None or getattr(request, "membership", None) is None:
+        return []
+    viewer = viewer_from(request)
+    lives = list(
+        visible_live_interviews(viewer)
+        .filter(invitation=invitation)
+        .select_related("invitation__interview")
+        .prefetch_related("interviewers")
+        .order_by("-created_at")
+    )
+    shown = live_identities(viewer, lives)
+    return [(live, shown[live.pk]) for live in lives]

@@ -7,10 +7,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from oneway.access import (
+    access_slot_offer,
+    live_identities,
+    viewer_from,
+    visible_live_interviews,
+    visible_slot_offers,
+)
 from oneway.accounts.permissions import staff_view
 from oneway.live.forms import SlotOfferForm, SlotRangeFormSet, ranges_from_formset
 from oneway.live.models import SlotOffer
@@ -20,10 +27,7 @@ from oneway.live.views.common import add_service_errors, staff_user
 
 
 def _get_offer(request: HttpRequest, slot_offer_id: int) -> SlotOffer:
-    return get_object_or_404(
-        SlotOffer.objects.filter(organisation=request.org),  # type: ignore[attr-defined]
-        pk=slot_offer_id,
-    )
+    return access_slot_offer(viewer_from(request), slot_offer_id)
 
 
 def _viewer_tz(request: HttpRequest) -> str:
@@ -33,7 +37,7 @@ def _viewer_tz(request: HttpRequest) -> str:
 @staff_view("live.view")
 def slot_offer_list(request: HttpRequest) -> HttpResponse:
     offers = (
-        SlotOffer.objects.filter(organisation=request.org)  # type: ignore[attr-defined]
+        visible_slot_offers(viewer_from(request))
         .annotate(
             booked=Count("bookings", filter=Q(bookings__released_at__isnull=True), distinct=True),
             invited=Count("live_interviews", distinct=True),
@@ -130,10 +134,17 @@ def slot_offer_create_view(request: HttpRequest) -> HttpResponse:
 
 @staff_view("live.view")
 def slot_offer_detail(request: HttpRequest, slot_offer_id: int) -> HttpResponse:
+    viewer = viewer_from(request)
     offer = _get_offer(request, slot_offer_id)
-    interviews = offer.live_interviews.prefetch_related("interviewers").order_by(
-        "starts_at", "created_at"
+    lives = list(
+        visible_live_interviews(viewer)
+        .filter(slot_offer=offer)
+        .select_related("invitation__interview")
+        .prefetch_related("interviewers")
+        .order_by("starts_at", "created_at")
     )
+    shown = live_identities(viewer, lives)
+    interviews = [(live, shown[live.pk]) for live in lives]
     return render(
         request,
         "live/slot_offer_detail.html",

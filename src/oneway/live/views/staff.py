@@ -1,17 +1,30 @@
-"""Staff pages for live interviews. Every query is scoped to ``request.org``."""
+"""Staff pages for live interviews. Every lookup goes through the access gate."""
 
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from oneway.access import (
+    access_invitation,
+    access_live_interview,
+    audit_rows,
+    candidate_identity,
+    live_identities,
+    live_shown,
+    viewer_from,
+    visible_audit_entries,
+    visible_interviews,
+    visible_live_interviews,
+    visible_slot_offers,
+)
 from oneway.accounts.permissions import staff_view
 from oneway.accounts.roles import role_has
-from oneway.core.models import AuditEntry, Interview, Invitation
+from oneway.core.models import Interview, Invitation
 from oneway.live.format_card import live_format_card
 from oneway.live.forms import (
     CancelForm,
@@ -21,8 +34,8 @@ from oneway.live.forms import (
     RescheduleForm,
 )
 from oneway.live.ics import ics_attachment
-from oneway.live.models import LiveInterview, LiveStatus, SlotOffer
-from oneway.live.selectors import live_interviews_for, live_list
+from oneway.live.models import LiveInterview, LiveStatus
+from oneway.live.selectors import live_list
 from oneway.live.services import (
     live_interview_cancel,
     live_interview_mark_outcome,
@@ -37,12 +50,7 @@ LIST_FILTERS = ("upcoming", "past", "cancelled", "all")
 
 
 def _get_live(request: HttpRequest, live_interview_id: int) -> LiveInterview:
-    return get_object_or_404(
-        live_interviews_for(request.org).select_related(  # type: ignore[attr-defined]
-            "organisation", "interview", "invitation", "organiser", "slot_offer", "outcome_by"
-        ),
-        pk=live_interview_id,
-    )
+    return access_live_interview(viewer_from(request), live_interview_id)
 
 
 def _viewer_tz(request: HttpRequest) -> str:
@@ -62,11 +70,18 @@ def live_list_view(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "upcoming")
     if show not in LIST_FILTERS:
         show = "upcoming"
+    viewer = viewer_from(request)
+    lives = list(
+        live_list(visible_live_interviews(viewer), show=show).select_related(
+            "invitation__interview"
+        )[:200]
+    )
+    shown = live_identities(viewer, lives)
     return render(
         request,
         "live/list.html",
         {
-            "items": live_list(request.org, show=show)[:200],  # type: ignore[attr-defined]
+            "items": [(live, shown[live.pk]) for live in lives],
             "show": show,
             "filters": LIST_FILTERS,
             "tz": _viewer_tz(request),
@@ -78,7 +93,8 @@ def live_list_view(request: HttpRequest) -> HttpResponse:
 def _last_used(request: HttpRequest) -> dict[str, Any]:
     """The creator's previous choices, so the common case needs no typing at all."""
     previous = (
-        LiveInterview.objects.filter(organisation=request.org, organiser=staff_user(request))  # type: ignore[attr-defined]
+        visible_live_interviews(viewer_from(request))
+        .filter(organiser=staff_user(request))
         .order_by("-created_at")
         .first()
     )
@@ -98,10 +114,9 @@ def _last_used(request: HttpRequest) -> dict[str, Any]:
 
 def _initial(request: HttpRequest, invitation: Invitation | None) -> dict[str, Any]:
     org = request.org  # type: ignore[attr-defined]
+    viewer = viewer_from(request)
     offer = (
-        SlotOffer.objects.filter(organisation=org, closed_at__isnull=True)
-        .order_by("-created_at")
-        .first()
+        visible_slot_offers(viewer).filter(closed_at__isnull=True).order_by("-created_at").first()
     )
     initial: dict[str, Any] = {
         "candidate_timezone": org.timezone,
@@ -114,9 +129,7 @@ def _initial(request: HttpRequest, invitation: Invitation | None) -> dict[str, A
     wanted_offer = request.GET.get("slot_offer", "")
     if (
         wanted_offer.isdigit()
-        and SlotOffer.objects.filter(
-            organisation=org, closed_at__isnull=True, pk=wanted_offer
-        ).exists()
+        and visible_slot_offers(viewer).filter(closed_at__isnull=True, pk=wanted_offer).exists()
     ):
         initial.update(scheduling="slots", slot_offer=int(wanted_offer))
     interview: Interview | None = None
@@ -128,7 +141,7 @@ def _initial(request: HttpRequest, invitation: Invitation | None) -> dict[str, A
             candidate_timezone=invitation.timezone,
         )
     elif request.GET.get("interview", "").isdigit():
-        interview = Interview.objects.filter(organisation=org, pk=request.GET["interview"]).first()
+        interview = visible_interviews(viewer).filter(pk=request.GET["interview"]).first()
     if interview is not None:
         initial["interview"] = interview.pk
         initial["title"] = _("Live interview: %(position)s") % {"position": interview.title}
@@ -154,19 +167,19 @@ def _create(request: HttpRequest, invitation: Invitation | None) -> HttpResponse
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
+                name = live_shown(viewer_from(request), live).name
                 if live.status == LiveStatus.SCHEDULED:
                     messages.success(
                         request,
                         _(
                             "Live interview scheduled; invitations sent to %(name)s and the interviewers."
                         )
-                        % {"name": live.candidate_name},
+                        % {"name": name},
                     )
                 else:
                     messages.success(
                         request,
-                        _("%(name)s has been sent a link to pick a slot.")
-                        % {"name": live.candidate_name},
+                        _("%(name)s has been sent a link to pick a slot.") % {"name": name},
                     )
                 return redirect("live:detail", live.pk)
     else:
@@ -191,27 +204,51 @@ def live_create(request: HttpRequest) -> HttpResponse:
 @staff_view("live.manage")
 def live_create_for_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     """The "Invite to live interview" button: the candidate's details carried over."""
-    invitation = get_object_or_404(
-        Invitation.objects.select_related("interview"),
-        pk=invitation_id,
-        organisation=request.org,  # type: ignore[attr-defined]
+    viewer = viewer_from(request)
+    invitation = access_invitation(viewer, invitation_id)
+    refused = _reveal_first(request, invitation)
+    return refused or _create(request, invitation)
+
+
+def _reveal_first(request: HttpRequest, invitation: Invitation | None) -> HttpResponse | None:
+    """Scheduling and editing show the candidate's name and email: while blind review hides
+    them from this person, ask them to reveal the identity (audited) first."""
+    if invitation is None:
+        return None
+    viewer = viewer_from(request)
+    identity = candidate_identity(viewer, invitation)
+    if not identity.hidden:
+        return None
+    return render(
+        request,
+        "dashboard/blind_reveal_first.html",
+        {
+            "invitation": invitation,
+            "identity": identity,
+            "can_reveal": viewer.can("candidates.reveal"),
+        },
     )
-    return _create(request, invitation)
 
 
 def _detail_context(request: HttpRequest, live: LiveInterview, **forms: Any) -> dict[str, Any]:
     tz = _viewer_tz(request)
-    history = AuditEntry.objects.filter(
-        organisation=request.org,  # type: ignore[attr-defined]
-        object_type="liveinterview",
-        object_id=str(live.pk),
-    ).select_related("actor")[:50]
+    viewer = viewer_from(request)
+    history = audit_rows(
+        viewer,
+        visible_audit_entries(viewer)
+        .filter(object_type="liveinterview", object_id=str(live.pk))
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:50],
+    )
     outcome_initial = {"outcome": live.outcome, "rating": live.rating, "notes": live.outcome_notes}
+    shown = live_shown(viewer, live)
     return {
         "live": live,
+        "shown": shown,
         "card": live_format_card(
             live,
             audience="interviewer",
+            candidate_name=shown.name,
             viewer_timezone=tz,
             link=live.meeting_url if live.is_open else "",
             link_label=_("Join on %(provider)s") % {"provider": live.provider_name},
@@ -236,6 +273,9 @@ def live_detail(request: HttpRequest, live_interview_id: int) -> HttpResponse:
 def live_edit(request: HttpRequest, live_interview_id: int) -> HttpResponse:
     live = _get_live(request, live_interview_id)
     org = request.org  # type: ignore[attr-defined]
+    refused = _reveal_first(request, live.invitation)
+    if refused is not None:
+        return refused
     if not live.is_open:
         messages.error(request, _("A cancelled or finished live interview cannot be changed."))
         return redirect("live:detail", live.pk)
@@ -302,7 +342,13 @@ def live_reschedule(request: HttpRequest, live_interview_id: int) -> HttpRespons
     return render(
         request,
         "live/reschedule.html",
-        {"form": form, "live": live, "tz": _viewer_tz(request), "next": safe_next(request)},
+        {
+            "form": form,
+            "live": live,
+            "shown": live_shown(viewer_from(request), live),
+            "tz": _viewer_tz(request),
+            "next": safe_next(request),
+        },
     )
 
 
@@ -331,7 +377,13 @@ def live_cancel(request: HttpRequest, live_interview_id: int) -> HttpResponse:
     return render(
         request,
         "live/cancel.html",
-        {"form": form, "live": live, "tz": _viewer_tz(request), "next": safe_next(request)},
+        {
+            "form": form,
+            "live": live,
+            "shown": live_shown(viewer_from(request), live),
+            "tz": _viewer_tz(request),
+            "next": safe_next(request),
+        },
     )
 
 
@@ -373,7 +425,8 @@ def live_send_link(request: HttpRequest, live_interview_id: int) -> HttpResponse
         else:
             messages.success(
                 request,
-                _("A fresh link has been emailed to %(name)s.") % {"name": live.candidate_name},
+                _("A fresh link has been emailed to %(name)s.")
+                % {"name": live_shown(viewer_from(request), live).name},
             )
     return redirect("live:detail", live.pk)
 
@@ -384,8 +437,15 @@ def live_calendar(request: HttpRequest, live_interview_id: int) -> HttpResponse:
     if live.starts_at is None:
         messages.error(request, _("This live interview has no time yet."))
         return redirect("live:detail", live.pk)
+    shown = live_shown(viewer_from(request), live)
+    attendees = None
+    if shown.hidden:  # blind review: the candidate's address stays out of the file
+        attendees = [(person.email, person.display_name) for person in live.interviewers.all()]
     filename, content, mimetype = ics_attachment(
-        live, method="CANCEL" if live.status == LiveStatus.CANCELLED else "REQUEST"
+        live,
+        method="CANCEL" if live.status == LiveStatus.CANCELLED else "REQUEST",
+        attendees=attendees,
+        title=shown.title,
     )
     response = HttpResponse(content, content_type=f"{mimetype}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

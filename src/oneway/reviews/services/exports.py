@@ -8,9 +8,9 @@ from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from oneway.access import Viewer, candidate_alias
+from oneway.access import Viewer, candidate_identities, sees_others_reviews, visible_invitations
 from oneway.core.audit import log_action
-from oneway.core.models import Interview, Invitation
+from oneway.core.models import Interview
 from oneway.reviews.models import DecisionStatus, Rating, Recommendation, Review
 from oneway.reviews.selectors import annotate_candidates
 
@@ -29,9 +29,7 @@ def review_export_csv(
     """Candidates, status, per-question mean ratings, recommendations, decision."""
     questions = list(interview.questions.all())
     invitations = list(
-        annotate_candidates(
-            Invitation.objects.filter(organisation=viewer.org, interview=interview), viewer
-        )
+        annotate_candidates(visible_invitations(viewer).filter(interview=interview), viewer)
         .select_related("decision")
         .prefetch_related(
             Prefetch(
@@ -61,13 +59,17 @@ def review_export_csv(
     ]
     header += [_("Mean rating"), _("Recommendations"), _("Decision"), _("Decision reason")]
     writer.writerow([_cell(h) for h in header])
+    for invitation in invitations:
+        invitation.interview = interview
+    identities = candidate_identities(viewer, invitations)
     hidden_count = 0
     for invitation in invitations:
-        hidden = interview.blind_mode and not invitation.my_review_submitted  # type: ignore[attr-defined]
-        hidden_count += hidden
+        identity = identities[invitation.pk]
+        hidden_count += identity.hidden
+        others = sees_others_reviews(viewer, submitted=invitation.my_review_submitted)  # type: ignore[attr-defined]
         per_question: dict[int, list[int]] = defaultdict(list)
         recommendations: dict[str, int] = defaultdict(int)
-        for review in invitation.submitted_reviews:  # type: ignore[attr-defined]
+        for review in invitation.submitted_reviews if others else []:  # type: ignore[attr-defined]
             if review.recommendation:
                 recommendations[review.recommendation] += 1
             for rating in review.ratings.all():
@@ -78,8 +80,8 @@ def review_export_csv(
         ]
         decision = getattr(invitation, "decision", None)
         row = [
-            candidate_alias(invitation.pk) if hidden else invitation.name,
-            "" if hidden else invitation.email,
+            identity.name,
+            identity.email,
             invitation.get_status_display(),
             invitation.invited_at.isoformat(timespec="minutes"),
             invitation.completed_at.isoformat(timespec="minutes")
@@ -88,14 +90,16 @@ def review_export_csv(
             f"{invitation.answers_submitted}/{len(questions)}",  # type: ignore[attr-defined]
             invitation.review_count,  # type: ignore[attr-defined]
             *means,
-            f"{invitation.rating_mean:.2f}" if invitation.rating_mean is not None else "",  # type: ignore[attr-defined]
+            f"{invitation.rating_mean:.2f}"  # type: ignore[attr-defined]
+            if others and invitation.rating_mean is not None  # type: ignore[attr-defined]
+            else "",
             "; ".join(
                 f"{Recommendation(value).label}: {recommendations[value]}"
                 for value in Recommendation.values
                 if recommendations.get(value)
             ),
             DecisionStatus(invitation.decision_status).label,  # type: ignore[attr-defined]
-            decision.reason if decision else "",
+            decision.reason if decision and others else "",
         ]
         writer.writerow([_cell(value) for value in row])
     log_action(
