@@ -53,3 +53,18 @@ def expire_invitations() -> None:
     from oneway.core.services.invitations import invitations_expire_due
 
     invitations_expire_due()
+
+
+@db_task(retries=8, retry_delay=120)
+def run_erasure(erasure_id: int) -> None:
+    """Remove an erased candidate's files; raises (and is retried) while some remain."""
+    from oneway.core.services.erasure import erasure_run
+
+    erasure_run(erasure_id=erasure_id)
+
+
+@db_periodic_task(crontab(minute="23"))
+def retry_pending_erasures() -> None:
+    from oneway.core.services.erasure import erasures_retry_pending
+
+    erasures_retry_pending()
