@@ -312,3 +312,9 @@ MEDIA_X264_PRESET = envstr("ONEWAY_MEDIA_X264_PRESET", "veryfast")
 MEDIA_LEASE_SECONDS = envint("ONEWAY_MEDIA_LEASE_SECONDS", 120)
 MEDIA_MAX_ATTEMPTS = envint("ONEWAY_MEDIA_MAX_ATTEMPTS", 4)
 MEDIA_WORK_DIR = Path(envstr("ONEWAY_MEDIA_WORK_DIR", str(DATA_DIR / "media-work"))).resolve()
+
+# --- Candidates' data rights (issue 12) ---
+# Hours a download link for a candidate's data (on their page and in the email) works.
+DATA_EXPORT_LINK_HOURS = envint("ONEWAY_DATA_EXPORT_LINK_HOURS", 24)
+# Data rights requests (download, delete) per client address per hour.
+DATA_RIGHTS_RATE_LIMIT = envint("ONEWAY_DATA_RIGHTS_RATE_LIMIT", 10)

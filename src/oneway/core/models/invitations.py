@@ -43,6 +43,8 @@ class Invitation(models.Model):
     expired_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
+    legal_hold_at = models.DateTimeField(null=True, blank=True)
+    legal_hold_note = models.CharField(max_length=300, blank=True)
     # Candidate flow
     consent_at = models.DateTimeField(null=True, blank=True)
     consent_text = models.TextField(blank=True)

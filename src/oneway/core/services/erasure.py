@@ -154,6 +154,14 @@ TAKE_OWNER = "take:{}"
 DIR_PREFIX = "dir:"
 
 
+class ErasureBlocked(Exception):
+    """A legal hold stops the erasure (lift the hold first)."""
+
+
+def under_legal_hold(invitation: Invitation) -> bool:
+    return invitation.legal_hold_at is not None or invitation.interview.legal_hold_at is not None
+
+
 class ErasureIncomplete(Exception):
     """Some files could not be removed yet; the job tries again."""
 
@@ -239,6 +247,8 @@ def candidate_erase(
         existing = Erasure.objects.filter(invitation_id=locked.pk).first()
         if existing is not None:
             return existing
+        if under_legal_hold(locked):
+            raise ErasureBlocked(f"invitation {locked.pk} is under a legal hold")
         files, uploads, item_ids = _stored_files(locked)
         erasure = Erasure.objects.create(
             organisation=locked.organisation,

@@ -41,6 +41,7 @@ from oneway.core.models import (
 )
 from oneway.core.models.interviews import MAX_REMINDER_HOURS
 from oneway.core.timezones import is_valid_timezone
+from oneway.core.services.retention import retention_promise, rights_promise
 from oneway.core.tokens import new_token
 
 logger = logging.getLogger(__name__)
@@ -497,6 +498,8 @@ def invitation_completion_emails_send(*, invitation_id: int) -> None:
         "questions": [(q, q.pk in answered_ids) for q in questions],
         "answered_count": len(answered_ids),
         "question_count": len(questions),
+        "retention": retention_promise(interview),
+        "rights": rights_promise(),
     }
     send_templated_email(
         "receipt", to=[invitation.email], reply_to=[interview.contact_email], context=context
