@@ -28,8 +28,8 @@ from oneway.core.audit import log_action
 from oneway.core.models import (
     Answer,
     DataExport,
-    InvitationImport,
     Invitation,
+    InvitationImport,
     Organisation,
     ReminderDelivery,
     Take,
@@ -58,6 +58,7 @@ class Populated:
     name: str
     email: str
     media: bytes
+    token: str = ""
     files: list[str] = field(default_factory=list)
     s3_multipart: list[tuple[str, str]] = field(default_factory=list)
 
@@ -96,7 +97,9 @@ def populate_candidate(
     )
     invitation = link.invitation
     now = timezone.now()
-    populated = Populated(invitation=invitation, name=name, email=email, media=media)
+    populated = Populated(
+        invitation=invitation, name=name, email=email, media=media, token=link.token
+    )
     Invitation.objects.filter(pk=invitation.pk).update(
         consent_at=now,
         consent_text=f"I agree ({name}).",
@@ -128,7 +131,9 @@ def populate_candidate(
         )
         prefix = item_prefix(org.pk, item.pk)
         MediaItem.objects.filter(pk=item.pk).update(
-            rendition_name=_put(prefix + "rendition.mp4", media),
+            rendition_name=_put(
+                prefix + ("rendition.m4a" if question is audio else "rendition.mp4"), media
+            ),
             poster_name=_put(prefix + "poster.jpg", media) if question is video else "",
             captions_name=_put(prefix + "captions.vtt", f"WEBVTT\n\n{name}\n".encode()),
         )

@@ -65,9 +65,7 @@ def models_reaching_a_candidate() -> set[str]:
             needed.add(_label(model))
     # The many-to-many tables of a reaching model (e.g. share links' candidates).
     for model in _all_models():
-        if model._meta.auto_created and any(
-            _label(t) in reaching for t in _links(model)
-        ):
+        if model._meta.auto_created and any(_label(t) in reaching for t in _links(model)):
             needed.add(_label(model))
     return needed
 
@@ -130,9 +128,7 @@ def test_every_local_folder_setting_is_in_the_registry() -> None:
     assert sorted(folders - set(LOCAL_FOLDERS)) == []
 
 
-def test_erasure_knows_the_candidate_flows_upload_owners(
-    org: object, admin_user: object
-) -> None:
+def test_erasure_knows_the_candidate_flows_upload_owners(org: object, admin_user: object) -> None:
     from oneway.candidate.policies import device_check_owner
     from oneway.candidate.testing import create_candidate
 

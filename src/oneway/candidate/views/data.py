@@ -80,7 +80,7 @@ def application_status(invitation: Invitation) -> dict[str, Any]:
     """What the candidate sees about their application: its state and a sent decision."""
     from oneway.reviews.models import DecisionEvent
 
-    labels = {
+    labels: dict[str, str] = {
         InvitationStatus.INVITED: translation.gettext("Invited: you have not started yet."),
         InvitationStatus.OPENED: translation.gettext("Invited: you have not started yet."),
         InvitationStatus.IN_PROGRESS: translation.gettext(
@@ -206,10 +206,10 @@ def export_download(request: HttpRequest, token: str) -> HttpResponseBase:
         return candidate_headers(response)
     data_export_downloaded(export=export, request=request)
     stamp = timezone.localdate().isoformat()
-    response = FileResponse(
+    download = FileResponse(
         default_storage.open(export.storage_name, "rb"),
         as_attachment=True,
         filename=f"my-data-{stamp}.zip",
         content_type="application/zip",
     )
-    return candidate_headers(response)
+    return candidate_headers(download)

@@ -7,6 +7,7 @@ The ZIP is written entry by entry from storage into a temporary file (``copyfile
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import logging
@@ -229,10 +230,8 @@ def data_exports_remove_expired(*, now: datetime.datetime | None = None) -> int:
     removed = 0
     for export in DataExport.objects.filter(expires_at__lte=now, file_deleted_at__isnull=True):
         name = export.storage_name or export_storage_name(export)
-        try:
+        with contextlib.suppress(FileNotFoundError):
             default_storage.delete(name)
-        except FileNotFoundError:
-            pass
         DataExport.objects.filter(pk=export.pk).update(file_deleted_at=now)
         removed += 1
     return removed
@@ -247,12 +246,16 @@ def _write_zip(path: Path, invitations: list[Invitation]) -> None:
         for invitation in invitations:
             folder = ""
             if len(invitations) > 1:
-                folder = f"{slugify(invitation.interview.title)[:40] or 'interview'}-{invitation.pk}/"
+                folder = (
+                    f"{slugify(invitation.interview.title)[:40] or 'interview'}-{invitation.pk}/"
+                )
             files += _write_invitation(archive, invitation, folder)
         archive.writestr("README.txt", _readme(invitations, files))
 
 
-def _text(archive: zipfile.ZipFile, name: str, text: str, files: list[tuple[str, str]], what: str) -> None:
+def _text(
+    archive: zipfile.ZipFile, name: str, text: str, files: list[tuple[str, str]], what: str
+) -> None:
     archive.writestr(name, text.encode("utf-8"))
     files.append((name, what))
 
@@ -336,7 +339,8 @@ def _write_invitation(
         version = hashlib.sha256(invitation.consent_text.encode()).hexdigest()[:12]
         consent = "\n".join(
             [
-                _("You agreed on %(when)s to this text:") % {"when": _moment(invitation.consent_at, zone)},
+                _("You agreed on %(when)s to this text:")
+                % {"when": _moment(invitation.consent_at, zone)},
                 "",
                 invitation.consent_text,
                 "",

@@ -256,7 +256,9 @@ def candidate_erase(
             invitation_id=locked.pk,
             tombstone=new_tombstone(),
             reason=reason,
-            actor_id=getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None,
+            actor_id=getattr(actor, "pk", None)
+            if getattr(actor, "is_authenticated", False)
+            else None,
             pending_files=files + [f"{DIR_PREFIX}work:item-{i}-" for i in item_ids],
             pending_uploads=uploads,
         )
@@ -524,7 +526,9 @@ def _abort_multipart_uploads(target: str) -> None:
     key = default_storage._normalize_name(target)  # type: ignore[attr-defined]
     listing = client.list_multipart_uploads(Bucket=bucket, Prefix=key)
     for pending in listing.get("Uploads", []):
-        client.abort_multipart_upload(Bucket=bucket, Key=pending["Key"], UploadId=pending["UploadId"])
+        client.abort_multipart_upload(
+            Bucket=bucket, Key=pending["Key"], UploadId=pending["UploadId"]
+        )
 
 
 def erasures_retry_pending() -> int:

@@ -40,8 +40,8 @@ from oneway.core.models import (
     ReminderDelivery,
 )
 from oneway.core.models.interviews import MAX_REMINDER_HOURS
-from oneway.core.timezones import is_valid_timezone
 from oneway.core.services.retention import retention_promise, rights_promise
+from oneway.core.timezones import is_valid_timezone
 from oneway.core.tokens import new_token
 
 logger = logging.getLogger(__name__)
