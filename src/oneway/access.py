@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from oneway.accounts.models import User
 from oneway.accounts.roles import role_has
-from oneway.core.models import Answer, Interview, Invitation, Organisation
+from oneway.core.models import Answer, DataRequest, Interview, Invitation, Organisation
 from oneway.reviews.models import Review, ReviewerAssignment
 
 
@@ -152,3 +152,20 @@ def candidate_label(viewer: Viewer | None, invitation: Invitation) -> str:
     if viewer is not None and has_submitted_review(viewer, invitation):
         return invitation.name
     return candidate_alias(invitation.pk)
+
+
+# --- Data requests (issue 12) ---------------------------------------------------------
+
+
+def visible_data_requests(viewer: Viewer) -> QuerySet[DataRequest]:
+    """Owners and admins handle people's data requests for the whole organisation."""
+    if not viewer.can("data_requests.manage") or viewer.interview_ids is not None:
+        return DataRequest.objects.none()
+    return DataRequest.objects.filter(organisation=viewer.org)
+
+
+def access_data_request(viewer: Viewer, data_request_id: int) -> DataRequest:
+    data_request = visible_data_requests(viewer).filter(pk=data_request_id).first()
+    if data_request is None:
+        raise Http404(_("No such data request."))
+    return data_request

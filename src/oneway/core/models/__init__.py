@@ -1,6 +1,6 @@
 from oneway.core.models.answers import Answer, Take
 from oneway.core.models.audit import AuditEntry
-from oneway.core.models.erasure import Erasure, ErasureReason
+from oneway.core.models.erasure import DataRequest, Erasure, ErasureReason
 from oneway.core.models.exports import DataExport, ExportState
 from oneway.core.models.interviews import (
     AnswerType,
@@ -23,6 +23,7 @@ __all__ = [
     "AnswerType",
     "AuditEntry",
     "DataExport",
+    "DataRequest",
     "DeadlineMode",
     "Erasure",
     "ErasureReason",

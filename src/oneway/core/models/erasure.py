@@ -54,3 +54,34 @@ class Erasure(models.Model):
     @property
     def is_complete(self) -> bool:
         return self.completed_at is not None
+
+
+class DataRequest(models.Model):
+    """A person's request about their data, handled by the team (GDPR: within a month).
+
+    Found by email across the organisation's interviews. ``log`` records what was done
+    (``{"at", "by", "action", "detail"}``). Once the person's data is erased, ``email`` is
+    replaced by the tombstone and the log stays.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="data_requests"
+    )
+    email = models.EmailField(_("email address"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("request received"), default=timezone.now)
+    due_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    export = models.ForeignKey(
+        "core.DataExport", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    log = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["closed_at", "due_at"]
+
+    def __str__(self) -> str:
+        return f"Data request {self.pk}"

@@ -56,6 +56,7 @@ ERASED_MODELS: dict[str, str] = {
     "core.invitationimport": "the candidate's row in a CSV import: name and email replaced",
     "core.auditentry": "entries kept; personal data and candidate IP replaced by the tombstone",
     "core.dataexport": "ZIP file and row deleted",
+    "core.datarequest": "email replaced by the tombstone once no invitation of theirs is left",
     "core.dataexport_invitations": "deleted with the export",
     "media.mediaitem": "original, rendition, poster, captions, transcript: files and row",
     "uploads.upload": "rows deleted; stored files, local data, S3 parts and tails removed",
@@ -274,6 +275,7 @@ def candidate_erase(
         _tombstone_audit(locked, erasure.tombstone, item_ids, uploads)
         _delete_rows(locked, item_ids, [u["id"] for u in uploads])
         _scrub_imports(locked, erasure.tombstone)
+        _scrub_data_requests(locked, erasure.tombstone)
         _scrub_invitation(locked, erasure.tombstone)
         data = {"reason": reason, "tombstone": erasure.tombstone, "files": len(files)}
         log_action(
@@ -407,6 +409,22 @@ def _scrub_imports(invitation: Invitation, tombstone: str) -> None:
                 changed = True
         if changed:
             InvitationImport.objects.filter(pk=csv_import.pk).update(rows=rows)
+
+
+def _scrub_data_requests(invitation: Invitation, tombstone: str) -> None:
+    from oneway.core.models import DataRequest
+
+    others = (
+        Invitation.objects.filter(
+            organisation=invitation.organisation, email__iexact=invitation.email
+        )
+        .exclude(pk=invitation.pk)
+        .exclude(status=InvitationStatus.ERASED)
+    )
+    if not others.exists():
+        DataRequest.objects.filter(
+            organisation=invitation.organisation, email__iexact=invitation.email
+        ).update(email=f"{tombstone}@erased.invalid")
 
 
 def _scrub_invitation(invitation: Invitation, tombstone: str) -> None:
@@ -557,7 +575,12 @@ def erasure_reapply(*, erasure: Erasure) -> bool:
     return True
 
 
-def send_erasure_emails(notice: ErasureNotice) -> None:
+def send_erasure_receipt(notice: ErasureNotice) -> None:
+    """Only the candidate's receipt (the team itself erased the data)."""
+    send_erasure_emails(notice, team=False)
+
+
+def send_erasure_emails(notice: ErasureNotice, *, team: bool = True) -> None:
     """The candidate's receipt and the team's notice (alias in blind mode). Sent right
     after commit from memory: the address is nowhere else any more, not even a queue."""
     from oneway.core.emails import send_templated_email
@@ -573,7 +596,7 @@ def send_erasure_emails(notice: ErasureNotice) -> None:
         )
     except Exception:
         logger.exception("could not send the erasure receipt")
-    for address in notice.team:
+    for address in notice.team if team else ():
         try:
             send_templated_email("team_withdrawn", to=[address], context=context)
         except Exception:
