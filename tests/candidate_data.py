@@ -254,7 +254,9 @@ def _reviews(populated: Populated, actor: User) -> None:
     )
     question = invitation.interview.questions.first()
     Rating.objects.create(review=review, invitation=invitation, question=question, score=4)
-    ReviewSummary.objects.create(invitation=invitation, review_count=1, rating_mean=4)
+    ReviewSummary.objects.update_or_create(
+        invitation=invitation, defaults={"review_count": 1, "rating_mean": 4}
+    )
     answer = invitation.answers.filter(is_practice=False).first()
     comment = Comment.objects.create(
         organisation=org,
@@ -278,8 +280,8 @@ def _reviews(populated: Populated, actor: User) -> None:
         candidate_emailed_at=now,
     )
     DigestEntry.objects.create(user=actor, invitation=invitation)
-    CandidateSearchDocument.objects.create(
-        invitation=invitation, document=f"{populated.name} {populated.email}"
+    CandidateSearchDocument.objects.update_or_create(
+        invitation=invitation, defaults={"document": f"{populated.name} {populated.email}"}
     )
     share = ShareLink.objects.create(
         organisation=org,
