@@ -244,6 +244,7 @@ def test_download_builds_one_zip_with_every_kind_of_data_and_a_readme(
         "answers/question-02.m4a",
         "answers/question-03.txt",
         "device-check-clip.webm",
+        "live-interviews.txt",
     } <= names
     assert any(name.startswith("practice") for name in names)
     assert archive.read("answers/question-01.mp4") == populated.media

@@ -204,3 +204,32 @@ def test_the_list_page_takes_the_same_queries_for_more_requests(
     for n in range(5):
         DataRequest.objects.create(organisation=org, email=f"p{n}@example.com", due_at=now)
     assert count() == one
+
+
+def test_erase_also_removes_live_interviews_outside_any_recorded_interview(
+    admin_client: Client,
+    org: Organisation,
+    admin_user: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from oneway.live.models import LiveInterview
+
+    LiveInterview.objects.create(
+        organisation=org,
+        title="Coffee chat",
+        meeting_url="https://meet.example/x",
+        candidate_name="Lone Person",
+        candidate_email="lone@example.com",
+        candidate_timezone="UTC",
+        outcome_notes="Lone Person was sharp",
+    )
+    data_request = _open(admin_client, "lone@example.com")
+    detail = admin_client.get(f"/app/data-requests/{data_request.pk}/").content.decode()
+    assert "And 1 live interview with this address" in detail
+    act = reverse("dashboard:data_request_action", args=[data_request.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(act, {"action": "erase", "confirm": "erase"})
+    assert not LiveInterview.objects.exists()
+    data_request.refresh_from_db()
+    assert data_request.email.endswith("@erased.invalid")
+    assert "1 live interviews" in data_request.log[-1]["detail"]

@@ -37,7 +37,12 @@ from oneway.core.models import (
     InvitationStatus,
     Organisation,
 )
-from oneway.core.services.erasure import DEVICE_CHECK_OWNER, TAKE_OWNER, export_storage_name
+from oneway.core.services.erasure import (
+    DEVICE_CHECK_OWNER,
+    TAKE_OWNER,
+    candidate_live_interviews,
+    export_storage_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -360,6 +365,18 @@ def _write_invitation(
         )  # fmt: skip
         _text(archive, f"{folder}accommodations.txt", accommodation + "\n", files,
               _("the accommodations you asked for"))  # fmt: skip
+    lives = list(candidate_live_interviews(invitation))
+    if lives:
+        live_lines = []
+        for live in lives:
+            live_lines += [
+                live.title,
+                _("  when: %(when)s") % {"when": _moment(live.starts_at, live.candidate_timezone)},
+                _("  status: %(status)s") % {"status": live.get_status_display()},
+                _("  what to prepare: %(notes)s") % {"notes": live.candidate_notes or "-"},
+            ]
+        _text(archive, f"{folder}live-interviews.txt", "\n".join(live_lines) + "\n", files,
+              _("your live interviews: when, and their status"))  # fmt: skip
     practice = Answer.objects.filter(invitation=invitation, is_practice=True).first()
     owners = [DEVICE_CHECK_OWNER.format(invitation.pk)]
     if practice is not None:

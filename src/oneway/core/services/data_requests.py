@@ -18,8 +18,14 @@ from django.utils.translation import gettext as _
 from oneway.access import Viewer, visible_invitations
 from oneway.core.audit import log_action
 from oneway.core.models import DataRequest, Invitation, InvitationStatus
+from oneway.core.models.erasure import new_tombstone
 from oneway.core.services.data_exports import data_export_request
-from oneway.core.services.erasure import ErasureBlocked, candidate_erase, send_erasure_receipt
+from oneway.core.services.erasure import (
+    ErasureBlocked,
+    candidate_erase,
+    live_interviews_erase,
+    send_erasure_receipt,
+)
 
 
 def one_month_later(moment: datetime.datetime) -> datetime.datetime:
@@ -27,6 +33,15 @@ def one_month_later(moment: datetime.datetime) -> datetime.datetime:
     year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
     day = min(moment.day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
+
+
+def person_live_interviews(viewer: Viewer, email: str) -> int:
+    """How many live interviews stand alone with this address (no invitation of theirs)."""
+    from oneway.live.models import LiveInterview
+
+    return LiveInterview.objects.filter(
+        organisation=viewer.org, candidate_email__iexact=email.strip(), invitation__isnull=True
+    ).count()
 
 
 def person_invitations(viewer: Viewer, email: str) -> list[Invitation]:
@@ -112,6 +127,7 @@ def data_request_export(
 @dataclass
 class EraseOutcome:
     erased: int = 0
+    live: int = 0
     held: list[Invitation] = field(default_factory=list)
 
 
@@ -133,8 +149,19 @@ def data_request_erase(
             outcome.held.append(invitation)
         else:
             outcome.erased += 1
+    if not outcome.held:
+        outcome.live = live_interviews_erase(
+            organisation=viewer.org, email=data_request.email, actor=viewer.user, request=request
+        )
     data_request.refresh_from_db()
+    if not outcome.held and not data_request.email.endswith("@erased.invalid"):
+        DataRequest.objects.filter(pk=data_request.pk).update(
+            email=f"{new_tombstone()}@erased.invalid"
+        )
+        data_request.refresh_from_db()
     detail = f"{outcome.erased} invitations erased"
+    if outcome.live:
+        detail += f", {outcome.live} live interviews"
     if outcome.held:
         detail += f", {len(outcome.held)} under a legal hold"
     _log(data_request, "erased", actor=viewer.user, detail=detail, request=request)

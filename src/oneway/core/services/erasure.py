@@ -334,7 +334,7 @@ def _team_addresses(invitation: Invitation) -> tuple[str, ...]:
     return tuple(sorted(emails))
 
 
-def _live_interviews(invitation: Invitation) -> Any:
+def candidate_live_interviews(invitation: Invitation) -> Any:
     from oneway.live.models import LiveInterview
 
     return LiveInterview.objects.filter(
@@ -352,7 +352,7 @@ def _tombstone_audit(
 ) -> None:
     answer_ids = Answer.objects.filter(invitation=invitation).values_list("pk", flat=True)
     take_ids = Take.objects.filter(answer__invitation=invitation).values_list("pk", flat=True)
-    live_ids = _live_interviews(invitation).values_list("pk", flat=True)
+    live_ids = candidate_live_interviews(invitation).values_list("pk", flat=True)
     mine = (
         Q(invitation_id=invitation.pk)
         | Q(object_type="invitation", object_id=str(invitation.pk))
@@ -395,7 +395,7 @@ def _delete_rows(invitation: Invitation, item_ids: list[int], upload_ids: list[s
     InvitationLink.objects.filter(invitation=invitation).delete()
     DataExport.objects.filter(invitations=invitation).delete()
     invitation.share_links.clear()
-    _live_interviews(invitation).delete()
+    candidate_live_interviews(invitation).delete()
 
 
 def _scrub_imports(invitation: Invitation, tombstone: str) -> None:
@@ -601,3 +601,31 @@ def send_erasure_emails(notice: ErasureNotice, *, team: bool = True) -> None:
             send_templated_email("team_withdrawn", to=[address], context=context)
         except Exception:
             logger.exception("could not send the withdrawal notice to the team")
+
+
+def live_interviews_erase(
+    *, organisation: Any, email: str, actor: Any, request: HttpRequest | None = None
+) -> int:
+    """Erase live interviews with this candidate address that stand alone (no invitation
+    reaches them): bookings, notes and outcome go, the audit log is tombstoned."""
+    from oneway.live.models import LiveInterview
+
+    lives = LiveInterview.objects.filter(organisation=organisation, candidate_email__iexact=email)
+    ids = [str(pk) for pk in lives.values_list("pk", flat=True)]
+    if not ids:
+        return 0
+    tombstone = new_tombstone()
+    with transaction.atomic():
+        AuditEntry.objects.filter(
+            Q(object_type="liveinterview", object_id__in=ids)
+            | Q(organisation=organisation, data__icontains=email)
+        ).tombstone(tombstone=tombstone, keep_keys=KEEP_AUDIT_KEYS)
+        lives.delete()
+        log_action(
+            "live.erased",
+            organisation=organisation,
+            actor=actor,
+            data={"count": len(ids), "tombstone": tombstone},
+            request=request,
+        )
+    return len(ids)

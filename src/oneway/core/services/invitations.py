@@ -345,6 +345,8 @@ def invitation_extend(
     notify: bool = True,
 ) -> Invitation:
     """Move the deadline later. An expired invitation opens again; reminders start afresh."""
+    if invitation.status == InvitationStatus.ERASED:
+        raise ValidationError(_("This candidate's data was deleted."), code="erased")
     if invitation.status in (InvitationStatus.COMPLETED, InvitationStatus.REVOKED):
         raise ValidationError(
             _("A completed or revoked invitation cannot be extended."), code="closed"
@@ -378,6 +380,8 @@ def invitation_revoke(
     *, invitation: Invitation, actor: Any, request: HttpRequest | None = None
 ) -> Invitation:
     """Withdraw the invitation: every link to it closes."""
+    if invitation.status == InvitationStatus.ERASED:
+        raise ValidationError(_("This candidate's data was deleted."), code="erased")
     if invitation.status in (InvitationStatus.COMPLETED, InvitationStatus.REVOKED):
         raise ValidationError(
             _("A completed or already revoked invitation cannot be revoked."), code="closed"
@@ -442,7 +446,7 @@ def invitation_complete(
     """The candidate submitted everything: receipt to them, a note to the team."""
     if invitation.status == InvitationStatus.COMPLETED:
         return invitation
-    if invitation.status == InvitationStatus.REVOKED:
+    if invitation.status in (InvitationStatus.REVOKED, InvitationStatus.ERASED):
         raise ValidationError(_("This invitation was withdrawn."), code="revoked")
     now = dj_timezone.now()
     with transaction.atomic():

@@ -30,6 +30,7 @@ from oneway.core.services.data_requests import (
     data_request_export,
     data_request_open,
     person_invitations,
+    person_live_interviews,
 )
 from oneway.core.services.retention import (
     legal_hold_set,
@@ -91,6 +92,7 @@ def data_request_detail(request: HttpRequest, data_request_id: int) -> HttpRespo
             "data_request": data_request,
             "found": [(inv, candidate_label(viewer, inv)) for inv in invitations],
             "export": data_request.export,
+            "live_count": person_live_interviews(viewer, data_request.email),
             "now": timezone.now(),
         },
     )
