@@ -303,3 +303,30 @@ def test_a_second_click_while_preparing_builds_one_zip(
         client.post(DOWNLOAD)
         client.post(DOWNLOAD)
     assert DataExport.objects.count() == 1
+
+
+def test_a_build_that_keeps_failing_is_shown_and_can_be_asked_again(
+    org: Organisation,
+    admin_user: User,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    populated = populate_candidate(org, admin_user)
+    monkeypatch.setattr(data_exports, "_queue_build", lambda export_id: None)
+    client = _open(populated.token)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(DOWNLOAD)
+    export = DataExport.objects.get(state="queued")
+
+    def broken(path: Path, invitations: list[Invitation]) -> None:
+        raise OSError("storage is down")
+
+    monkeypatch.setattr(data_exports, "_write_zip", broken)
+    for _attempt in range(data_exports.EXPORT_MAX_ATTEMPTS):
+        with pytest.raises(OSError):
+            data_export_build(export_id=export.pk)
+    export.refresh_from_db()
+    assert export.state == "failed" and "storage is down" in export.error
+    page = client.get(MY_DATA).content.decode()
+    assert "could not be prepared" in page
+    assert "Prepare my file" in page

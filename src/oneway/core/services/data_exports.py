@@ -47,6 +47,8 @@ from oneway.core.services.erasure import (
 logger = logging.getLogger(__name__)
 
 EXPORT_KEEP_DAYS = 7
+# The job's tries (its task retries) before the export shows as failed.
+EXPORT_MAX_ATTEMPTS = 4
 CHUNK = 1024 * 1024
 _SALT = "oneway.data-export"
 
@@ -132,6 +134,15 @@ def data_export_build(*, export_id: int) -> DataExport | None:
         from oneway.media.storage import put
 
         put(Path(tmp), name)
+    except Exception as exc:
+        attempts = export.attempts + 1
+        failed = attempts >= EXPORT_MAX_ATTEMPTS
+        DataExport.objects.filter(pk=export.pk).update(
+            attempts=attempts,
+            error=str(exc)[:2000],
+            state=ExportState.FAILED if failed else ExportState.QUEUED,
+        )
+        raise
     finally:
         Path(tmp).unlink(missing_ok=True)
     with transaction.atomic():
