@@ -330,3 +330,45 @@ def test_a_build_that_keeps_failing_is_shown_and_can_be_asked_again(
     page = client.get(MY_DATA).content.decode()
     assert "could not be prepared" in page
     assert "Prepare my file" in page
+
+
+def test_the_zip_is_written_in_chunks_never_a_whole_recording_at_once(
+    org: Organisation,
+    admin_user: User,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.core.files.storage import FileSystemStorage
+
+    populated = populate_candidate(org, admin_user)
+    monkeypatch.setattr(data_exports, "_queue_build", lambda export_id: None)
+    client = _open(populated.token)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(DOWNLOAD)
+    export = DataExport.objects.get(state="queued")
+    monkeypatch.setattr(data_exports, "CHUNK", 7)  # smaller than any recording here
+    reads: list[int] = []
+    real_open = FileSystemStorage.open
+
+    class Watched:
+        def __init__(self, handle: Any, name: str) -> None:
+            self.handle, self.name = handle, name
+
+        def read(self, size: int = -1) -> bytes:
+            assert 0 < size <= 7, f"read({size}) of {self.name}"
+            reads.append(size)
+            return bytes(self.handle.read(size))
+
+        def __enter__(self) -> Watched:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
+    def watched_open(storage: FileSystemStorage, name: str, mode: str = "rb") -> Any:
+        return Watched(real_open(storage, name, mode), name)
+
+    monkeypatch.setattr(FileSystemStorage, "open", watched_open)
+    built = data_export_build(export_id=export.pk)
+    assert built is not None and built.state == "ready"
+    assert len(reads) > 10

@@ -233,3 +233,39 @@ def test_erase_also_removes_live_interviews_outside_any_recorded_interview(
     data_request.refresh_from_db()
     assert data_request.email.endswith("@erased.invalid")
     assert "1 live interviews" in data_request.log[-1]["detail"]
+
+
+def test_an_interview_sets_its_own_retention_in_its_form(
+    admin_client: Client, org: Organisation, admin_user: User
+) -> None:
+    from isolation_objects import make_interview
+
+    from oneway.candidate.testing import create_candidate
+    from oneway.core.format_card import recorded_format_card
+
+    interview = make_interview(org, created_by=admin_user)
+    form = {
+        "title": "Data analyst",
+        "contact_email": "jobs@acme.test",
+        "deadline_mode": "relative",
+        "deadline_days": "5",
+        "deadline_time": "17:00",
+        "deadline_timezone": "Europe/London",
+        "default_thinking_seconds": "30",
+        "default_answer_seconds": "120",
+        "default_retakes": "1",
+        "reminder_hours": "48, 24",
+        "grace_minutes": "15",
+    }
+    edit = reverse("dashboard:interview_edit", args=[interview.pk])
+    refused = admin_client.post(edit, {**form, "retention_days": "99999"})
+    assert "less than or equal to 3650" in refused.content.decode()
+    assert admin_client.post(edit, {**form, "retention_days": "21"}).status_code == 302
+    interview.refresh_from_db()
+    assert interview.retention_days == 21
+    link = create_candidate(org, actor=admin_user)
+    link.invitation.interview = interview
+    assert any("kept for 21 days" in note for note in recorded_format_card(link.invitation).notes)
+    assert admin_client.post(edit, {**form, "retention_days": ""}).status_code == 302
+    interview.refresh_from_db()
+    assert interview.retention_days is None  # the organisation's again
