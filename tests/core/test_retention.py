@@ -214,3 +214,19 @@ def test_the_clip_and_export_sentences_say_what_the_jobs_do(org: Organisation) -
         {"invitation": None, "url": "u", "hours": 24, "keep_days": EXPORT_KEEP_DAYS},
     )
     assert f"deleted after {EXPORT_KEEP_DAYS} days" in email
+
+
+def test_under_a_legal_hold_the_pages_do_not_promise_deletion(
+    org: Organisation, admin_user: User
+) -> None:
+    populated = populate_candidate(org, admin_user)
+    invitation = populated.invitation
+    legal_hold_set(invitation=invitation, on=True, actor=admin_user)
+    invitation.refresh_from_db()
+    for text in (
+        " ".join(recorded_format_card(invitation).notes),
+        consent_statement(invitation),
+        privacy_facts(invitation)["delete"],
+    ):
+        assert "download or delete" not in text
+        assert "while a legal hold applies, they cannot be deleted" in text

@@ -34,7 +34,7 @@ def privacy_facts(invitation: Invitation) -> dict[str, str]:
             "team (and for captions)."
         ),
         "kept": retention_sentence(invitation),
-        "delete": rights_promise()
+        "delete": rights_promise(invitation)
         + " "
         + _("Deleting withdraws your application. Questions about your data: %(contact)s.")
         % {"contact": privacy_contact(invitation)},

@@ -172,7 +172,7 @@ def recorded_format_card(invitation: "Invitation", *, link: str = "") -> FormatC
         % {"org": organisation.name}
     ]
     notes.append(retention_promise(interview))
-    notes.append(rights_promise())
+    notes.append(rights_promise(invitation))
     contact = gettext(
         "Questions before you start? Write to %(email)s. No one is there during the recording."
     ) % {"email": interview.contact_email}

@@ -503,7 +503,7 @@ def invitation_completion_emails_send(*, invitation_id: int) -> None:
         "answered_count": len(answered_ids),
         "question_count": len(questions),
         "retention": retention_promise(interview),
-        "rights": rights_promise(),
+        "rights": rights_promise(invitation),
     }
     send_templated_email(
         "receipt", to=[invitation.email], reply_to=[interview.contact_email], context=context

@@ -235,9 +235,15 @@ def retention_promise(interview: Interview) -> str:
     }
 
 
-def rights_promise() -> str:
+def rights_promise(invitation: Invitation) -> str:
+    """What the candidate can do with their data, true also under a legal hold."""
     from django.utils.translation import gettext
 
+    if invitation.legal_hold_at is not None or invitation.interview.legal_hold_at is not None:
+        return gettext(
+            "You can download your answers from your link at any time; while a legal hold "
+            "applies, they cannot be deleted."
+        )
     return gettext("You can download or delete your answers from your link at any time.")
 
 
