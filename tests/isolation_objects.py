@@ -239,6 +239,18 @@ def _media_item(org: Organisation) -> int:
     ).pk
 
 
+def _data_request(org: Organisation) -> int:
+    from oneway.core.models import DataRequest
+
+    now = timezone.now()
+    return DataRequest.objects.create(
+        organisation=org,
+        email=org_invitation(org).email,
+        note=f"{FOREIGN_MARKER} request",
+        due_at=now + datetime.timedelta(days=30),
+    ).pk
+
+
 OBJECT_FACTORIES: dict[str, Callable[[Organisation], int | str]] = {
     "interview_id": lambda org: org_interview(org).pk,
     "invitation_id": lambda org: org_invitation(org).pk,
@@ -253,4 +265,5 @@ OBJECT_FACTORIES: dict[str, Callable[[Organisation], int | str]] = {
     "live_interview_id": _live_interview,
     "slot_offer_id": _slot_offer,
     "media_item_id": _media_item,
+    "data_request_id": _data_request,
 }

@@ -50,6 +50,7 @@ from oneway.accounts.roles import role_has
 from oneway.core.models import (
     Answer,
     AuditEntry,
+    DataRequest,
     Interview,
     Invitation,
     LibraryQuestion,
@@ -460,3 +461,20 @@ def audit_rows(
                 data[key] = candidate_alias(entry.invitation_id) if "name" in key else "…"
         result.append((entry, data))
     return result
+
+
+# --- Data requests (issue 12) ---------------------------------------------------------
+
+
+def visible_data_requests(viewer: Viewer) -> QuerySet[DataRequest]:
+    """Owners and admins handle people's data requests for the whole organisation."""
+    if not viewer.can("data_requests.manage") or viewer.interview_ids is not None:
+        return DataRequest.objects.none()
+    return DataRequest.objects.filter(organisation=viewer.org)
+
+
+def access_data_request(viewer: Viewer, data_request_id: int) -> DataRequest:
+    data_request = visible_data_requests(viewer).filter(pk=data_request_id).first()
+    if data_request is None:
+        raise Http404(_("No such data request."))
+    return data_request

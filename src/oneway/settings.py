@@ -402,3 +402,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# --- Candidates' data rights (issue 12) ---
+# Hours a download link for a candidate's data (on their page and in the email) works.
+DATA_EXPORT_LINK_HOURS = envint("ONEWAY_DATA_EXPORT_LINK_HOURS", 24)
+# Data rights requests (download, delete) per client address per hour.
+DATA_RIGHTS_RATE_LIMIT = envint("ONEWAY_DATA_RIGHTS_RATE_LIMIT", 10)

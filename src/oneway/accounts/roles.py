@@ -29,6 +29,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "live.manage": frozenset({Role.OWNER, Role.ADMIN}),
     "exports.create": frozenset({Role.OWNER, Role.ADMIN}),
     "shares.manage": frozenset({Role.OWNER, Role.ADMIN}),
+    # Issue 12: people's data requests, retention runs and legal holds.
+    "data_requests.manage": frozenset({Role.OWNER, Role.ADMIN}),
 }
 
 

@@ -1,9 +1,14 @@
 """What the candidate is told about their recordings, and the consent they give."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from oneway.core.models import Invitation
+from oneway.core.services.retention import (
+    clips_promise,
+    retention_due,
+    retention_promise,
+    rights_promise,
+)
 
 
 def privacy_contact(invitation: Invitation) -> str:
@@ -11,18 +16,7 @@ def privacy_contact(invitation: Invitation) -> str:
 
 
 def retention_sentence(invitation: Invitation) -> str:
-    days = invitation.organisation.retention_days
-    if days:
-        return ngettext(
-            "Your recordings are kept for %(days)d day after the interview closes, then "
-            "deleted automatically.",
-            "Your recordings are kept for %(days)d days after the interview closes, then "
-            "deleted automatically.",
-            days,
-        ) % {"days": days}
-    return _("Your recordings are kept until %(org)s deletes them or you ask them to.") % {
-        "org": invitation.organisation.name
-    }
+    return retention_promise(invitation.interview)
 
 
 def privacy_facts(invitation: Invitation) -> dict[str, str]:
@@ -40,13 +34,11 @@ def privacy_facts(invitation: Invitation) -> dict[str, str]:
             "team (and for captions)."
         ),
         "kept": retention_sentence(invitation),
-        "delete": _(
-            "To have your recordings deleted sooner, or to get a copy, write to %(contact)s."
-        )
+        "delete": rights_promise(invitation)
+        + " "
+        + _("Deleting withdraws your application. Questions about your data: %(contact)s.")
         % {"contact": privacy_contact(invitation)},
-        "practice": _(
-            "The practice question and the device check test clip are never shown to anyone."
-        ),
+        "practice": clips_promise(),
     }
 
 
@@ -67,3 +59,21 @@ def consent_statement(invitation: Invitation) -> str:
             facts["delete"],
         ]
     )
+
+
+def rights_facts(invitation: Invitation) -> dict[str, str]:
+    """The "Your data" page: when retention deletes it, and how the candidate can."""
+    from django.utils.formats import date_format
+
+    due = retention_due(invitation)
+    when = ""
+    if invitation.legal_hold_at is not None or invitation.interview.legal_hold_at is not None:
+        when = _(
+            "A legal hold applies to your application: nothing can be deleted until it is "
+            "lifted. Questions: %(contact)s."
+        ) % {"contact": privacy_contact(invitation)}
+    elif due is not None:
+        when = _("Unless you delete it sooner, your data will be deleted on %(date)s.") % {
+            "date": date_format(due.date(), "j F Y")
+        }
+    return {"kept": retention_sentence(invitation), "when": when, "clips": clips_promise()}

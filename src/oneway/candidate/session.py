@@ -59,7 +59,11 @@ def candidate_headers(response: _R) -> _R:
 def closed_response(request: HttpRequest, invitation: Invitation | None) -> HttpResponse:
     """410: the link no longer opens an interview. Names no interview, gives a contact."""
     contact = invitation.interview.contact_email if invitation is not None else ""
-    response = render(request, "candidate/closed.html", {"contact": contact}, status=410)
+    # The candidate's data rights outlive the deadline: their data page stays reachable.
+    has_data = invitation is not None and invitation.status != InvitationStatus.ERASED
+    response = render(
+        request, "candidate/closed.html", {"contact": contact, "has_data": has_data}, status=410
+    )
     return candidate_headers(response)
 
 

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from oneway.candidate.views import answers, api, entry, pages
+from oneway.candidate.views import answers, api, data, entry, pages
 
 app_name = "candidate"
 # The personal link is reverse("candidate:enter", args=[token]) -> /c/<token>/: the token
@@ -13,6 +13,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("questions/<int:question_id>/", answers.question, name="question"),
     path("submit/", pages.submit, name="submit"),
     path("status/", pages.status, name="status"),
+    path("my-data/", data.my_data, name="my_data"),
+    path("my-data/download/", data.export_request, name="data_export_request"),
+    path("my-data/delete/", data.delete, name="data_delete"),
+    path("my-data/deleted/", data.erased, name="data_erased"),
+    path("data/<str:token>/", data.export_download, name="data_export_download"),
     path("api/tab/", api.tab, name="tab"),
     path("api/answers/<int:answer_id>/takes/", api.start, name="take_start"),
     path("api/takes/<int:take_id>/", api.detail, name="take_detail"),

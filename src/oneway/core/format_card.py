@@ -13,6 +13,7 @@ from django.utils.translation import gettext, ngettext
 
 from oneway.core.deadlines import format_moment, same_wall_clock
 from oneway.core.models import AnswerType
+from oneway.core.services.retention import retention_promise, rights_promise
 
 if TYPE_CHECKING:
     from oneway.core.models import Interview, Invitation, Question
@@ -170,16 +171,8 @@ def recorded_format_card(invitation: "Invitation", *, link: str = "") -> FormatC
         )
         % {"org": organisation.name}
     ]
-    if organisation.retention_days:
-        notes.append(
-            ngettext(
-                "Your recordings are kept for %(n)d day after the interview closes, then deleted.",
-                "Your recordings are kept for %(n)d days after the interview closes, then deleted.",
-                organisation.retention_days,
-            )
-            % {"n": organisation.retention_days}
-        )
-    notes.append(gettext("You can download or delete your answers from your link at any time."))
+    notes.append(retention_promise(interview))
+    notes.append(rights_promise(invitation))
     contact = gettext(
         "Questions before you start? Write to %(email)s. No one is there during the recording."
     ) % {"email": interview.contact_email}

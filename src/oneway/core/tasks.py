@@ -53,3 +53,55 @@ def expire_invitations() -> None:
     from oneway.core.services.invitations import invitations_expire_due
 
     invitations_expire_due()
+
+
+@db_task(retries=8, retry_delay=120)
+def run_erasure(erasure_id: int) -> None:
+    """Remove an erased candidate's files; raises (and is retried) while some remain."""
+    from oneway.core.services.erasure import erasure_run
+
+    erasure_run(erasure_id=erasure_id)
+
+
+@db_periodic_task(crontab(minute="23"))
+def retry_pending_erasures() -> None:
+    from oneway.core.services.erasure import erasures_retry_pending
+
+    erasures_retry_pending()
+
+
+@db_task(retries=3, retry_delay=60)
+def build_data_export(export_id: int) -> None:
+    from oneway.core.services.data_exports import data_export_build
+
+    data_export_build(export_id=export_id)
+
+
+@db_task(retries=3, retry_delay=60)
+def send_data_export_email(export_id: int) -> None:
+    from oneway.core.services.data_exports import data_export_email_send
+
+    data_export_email_send(export_id=export_id)
+
+
+@db_periodic_task(crontab(hour="3", minute="10"))
+def run_retention() -> None:
+    """The daily retention run (see core/services/retention.py for the rule)."""
+    from oneway.core.services.retention import retention_run
+
+    retention_run()
+
+
+@db_periodic_task(crontab(minute="41"))
+def remove_short_lived_data() -> None:
+    """Hourly: test and practice clips past 24 hours, export ZIPs past their days, upload
+    rows of stored answers."""
+    from oneway.core.services.data_exports import data_exports_remove_expired
+    from oneway.core.services.retention import (
+        short_lived_clips_delete,
+        stored_answer_uploads_delete,
+    )
+
+    short_lived_clips_delete()
+    data_exports_remove_expired()
+    stored_answer_uploads_delete()

@@ -142,6 +142,10 @@ class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
             ),
             "blind_mode": _("Reviewers see candidates' names only after rating them."),
             "keep_originals": _("Keep the uploaded files as well as the processed videos."),
+            "retention_days": _(
+                "Days after each candidate's deadline before their data is deleted "
+                "automatically. Empty: the organisation's setting; 0: kept until deleted."
+            ),
         }
 
     # The fields each fieldset shows, in order (the template walks this).
@@ -161,6 +165,7 @@ class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
         ),
         (_("Reminders"), ["reminder_hours"]),
         (_("Review"), ["blind_mode", "keep_originals"]),
+        (_("Candidates' data"), ["retention_days"]),
     ]
 
     def __init__(self, *args: Any, default_timezone: str = "UTC", **kwargs: Any) -> None:
@@ -336,8 +341,9 @@ class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
         help_texts = {
             "privacy_contact": _("Where candidates can ask about their data."),
             "retention_days": _(
-                "Candidates' recordings are deleted this many days after an interview "
-                "closes (0 keeps them). Candidates are told on the format card."
+                "Candidates' data is deleted automatically this many days after their "
+                "interview closes (their deadline; 0 keeps it). An interview can set its own. "
+                "Candidates are told on the format card, the privacy notes and the receipt."
             ),
         }
 

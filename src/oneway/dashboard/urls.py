@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from oneway.dashboard.views import (
     audit,
+    data_requests,
     home,
     interviews,
     invitations,
@@ -22,6 +23,25 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("switch-organisation/", members.switch_organisation, name="switch_organisation"),
     path("organisation/", organisation.organisation_settings, name="organisation_settings"),
+    # People's data requests, retention and legal holds (issue 12)
+    path("data-requests/", data_requests.data_request_list, name="data_requests"),
+    path(
+        "data-requests/<int:data_request_id>/",
+        data_requests.data_request_detail,
+        name="data_request_detail",
+    ),
+    path(
+        "data-requests/<int:data_request_id>/act/",
+        data_requests.data_request_action,
+        name="data_request_action",
+    ),
+    path(
+        "data-requests/<int:data_request_id>/download/",
+        data_requests.data_request_download,
+        name="data_request_download",
+    ),
+    path("data-requests/retention/run/", data_requests.retention_run_now, name="retention_run"),
+    path(I + "legal-hold/", data_requests.interview_legal_hold, name="interview_legal_hold"),
     # Interviews
     path("interviews/", interviews.interview_list, name="interview_list"),
     path("interviews/new/", interviews.interview_create_view, name="interview_create"),

@@ -37,7 +37,10 @@ def build_document(invitation_id: int) -> str:
 def search_documents_refresh(invitation_ids: Iterable[int]) -> int:
     """Rebuild the documents of these candidates (derived data: no audit entry)."""
     ids = sorted(set(invitation_ids))
-    existing = set(Invitation.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    # An erased candidate gets no document back (a refresh queued before the erasure).
+    existing = set(
+        Invitation.objects.filter(pk__in=ids).exclude(status="erased").values_list("pk", flat=True)
+    )
     now = timezone.now()
     for invitation_id in ids:
         if invitation_id not in existing:

@@ -22,7 +22,9 @@ def review_summaries_refresh(invitation_ids: Iterable[int]) -> None:
         .values_list("invitation_id")
         .annotate(mean=Avg("score"))
     )
-    existing = Invitation.objects.filter(pk__in=ids).values_list("pk", flat=True)
+    existing = (
+        Invitation.objects.filter(pk__in=ids).exclude(status="erased").values_list("pk", flat=True)
+    )
     ReviewSummary.objects.bulk_create(
         [
             ReviewSummary(

@@ -43,6 +43,7 @@ def enter(request: HttpRequest, token: str) -> HttpResponse:
         session_login(request, invitation)
         return candidate_headers(redirect("candidate:status"))
     if not invitation_is_open(invitation):
+        session_login(request, invitation)  # for their data page, which stays open
         return closed_response(request, invitation)
     session_login(request, invitation)
     invitation_mark_opened(invitation=invitation, request=request)

@@ -1,5 +1,7 @@
 from oneway.core.models.answers import Answer, Take
 from oneway.core.models.audit import AuditEntry
+from oneway.core.models.erasure import DataRequest, Erasure, ErasureReason
+from oneway.core.models.exports import DataExport, ExportState
 from oneway.core.models.interviews import (
     AnswerType,
     DeadlineMode,
@@ -20,7 +22,12 @@ __all__ = [
     "Answer",
     "AnswerType",
     "AuditEntry",
+    "DataExport",
+    "DataRequest",
     "DeadlineMode",
+    "Erasure",
+    "ErasureReason",
+    "ExportState",
     "Interview",
     "Invitation",
     "InvitationImport",

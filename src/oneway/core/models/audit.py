@@ -12,6 +12,27 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise TypeError("The audit log is append-only.")
 
+    def tombstone(self, *, tombstone: str, keep_keys: frozenset[str]) -> int:
+        """The one change the log allows: an erased candidate's personal data leaves these
+        entries. Action, time, object and staff actor stay (counts and history survive);
+        ``data`` keeps only ``keep_keys`` plus the tombstone; the candidate's address and
+        label are replaced. Returns how many entries changed."""
+        changed = 0
+        for entry in self.only("pk", "data", "actor_label", "actor_id"):
+            data = entry.data if isinstance(entry.data, dict) else {}
+            kept = {key: value for key, value in data.items() if key in keep_keys}
+            kept["tombstone"] = tombstone
+            fields: dict[str, object] = {"data": kept}
+            if entry.actor_id is None:
+                # Candidates (and the system acting for them) leave their IP address.
+                fields["ip"] = None
+                if entry.actor_label.startswith("candidate:"):
+                    fields["actor_label"] = tombstone
+            changed += super(AuditEntryQuerySet, self.model.objects.filter(pk=entry.pk)).update(
+                **fields
+            )
+        return changed
+
 
 class AuditEntry(models.Model):
     """Append-only record of who did what (pretix's log_action)."""

@@ -84,6 +84,18 @@ class Interview(models.Model):
     apply_token = models.CharField(max_length=64, blank=True, db_index=True)
     blind_mode = models.BooleanField(_("blind review"), default=False)
     keep_originals = models.BooleanField(_("keep original uploads"), default=True)
+    # Days after the interview closes before candidates' data is deleted; None: the
+    # organisation's setting. 0 keeps the data until someone deletes it.
+    retention_days = models.PositiveIntegerField(
+        _("retention (days)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(3650)],
+        help_text=_("Leave empty to use the organisation's retention."),
+    )
+    # A legal hold stops every deletion (retention and candidates' own) until lifted.
+    legal_hold_at = models.DateTimeField(null=True, blank=True)
+    legal_hold_note = models.CharField(_("reason for the hold"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

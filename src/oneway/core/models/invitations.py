@@ -14,6 +14,9 @@ class InvitationStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     EXPIRED = "expired", _("Expired")
     REVOKED = "revoked", _("Revoked")
+    # The candidate withdrew (or their data reached its retention end): the row is kept
+    # with its personal fields replaced by a tombstone, so counts survive.
+    ERASED = "erased", _("Withdrawn, data deleted")
 
 
 class Invitation(models.Model):
@@ -39,6 +42,9 @@ class Invitation(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     expired_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    legal_hold_at = models.DateTimeField(null=True, blank=True)
+    legal_hold_note = models.CharField(max_length=300, blank=True)
     # Candidate flow
     consent_at = models.DateTimeField(null=True, blank=True)
     consent_text = models.TextField(blank=True)
@@ -75,6 +81,7 @@ class Invitation(models.Model):
             InvitationStatus.COMPLETED,
             InvitationStatus.EXPIRED,
             InvitationStatus.REVOKED,
+            InvitationStatus.ERASED,
         )
 
 

@@ -34,6 +34,7 @@ INTERVIEW_FIELDS = (
     "apply_link_enabled",
     "blind_mode",
     "keep_originals",
+    "retention_days",
 )
 QUESTION_FIELDS = (
     "prompt",

@@ -41,6 +41,7 @@ from oneway.core.models import (
     ReminderDelivery,
 )
 from oneway.core.models.interviews import MAX_REMINDER_HOURS
+from oneway.core.services.retention import retention_promise, rights_promise
 from oneway.core.timezones import is_valid_timezone
 from oneway.core.tokens import new_token
 
@@ -345,6 +346,8 @@ def invitation_extend(
     notify: bool = True,
 ) -> Invitation:
     """Move the deadline later. An expired invitation opens again; reminders start afresh."""
+    if invitation.status == InvitationStatus.ERASED:
+        raise ValidationError(_("This candidate's data was deleted."), code="erased")
     if invitation.status in (InvitationStatus.COMPLETED, InvitationStatus.REVOKED):
         raise ValidationError(
             _("A completed or revoked invitation cannot be extended."), code="closed"
@@ -378,6 +381,8 @@ def invitation_revoke(
     *, invitation: Invitation, actor: Any, request: HttpRequest | None = None
 ) -> Invitation:
     """Withdraw the invitation: every link to it closes."""
+    if invitation.status == InvitationStatus.ERASED:
+        raise ValidationError(_("This candidate's data was deleted."), code="erased")
     if invitation.status in (InvitationStatus.COMPLETED, InvitationStatus.REVOKED):
         raise ValidationError(
             _("A completed or already revoked invitation cannot be revoked."), code="closed"
@@ -442,7 +447,7 @@ def invitation_complete(
     """The candidate submitted everything: receipt to them, a note to the team."""
     if invitation.status == InvitationStatus.COMPLETED:
         return invitation
-    if invitation.status == InvitationStatus.REVOKED:
+    if invitation.status in (InvitationStatus.REVOKED, InvitationStatus.ERASED):
         raise ValidationError(_("This invitation was withdrawn."), code="revoked")
     now = dj_timezone.now()
     with transaction.atomic():
@@ -498,6 +503,8 @@ def invitation_completion_emails_send(*, invitation_id: int) -> None:
         "questions": [(q, q.pk in answered_ids) for q in questions],
         "answered_count": len(answered_ids),
         "question_count": len(questions),
+        "retention": retention_promise(interview),
+        "rights": rights_promise(invitation),
     }
     send_templated_email(
         "receipt", to=[invitation.email], reply_to=[interview.contact_email], context=context
