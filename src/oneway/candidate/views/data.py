@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -20,12 +20,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from oneway.candidate.privacy import privacy_contact, rights_facts
 from oneway.candidate.session import (
     SESSION_KEY,
-    candidate_csrf_protect,
     candidate_headers,
     no_session_response,
     session_invitation,
 )
 from oneway.core.audit import client_ip
+from oneway.core.csrf import csrf_protect_null_origin
 from oneway.core.models import DataExport, ExportState, Invitation, InvitationStatus
 from oneway.core.ratelimit import allow
 from oneway.core.services.data_exports import (
@@ -59,9 +59,7 @@ def data_page(view: DataView) -> Callable[..., HttpResponseBase]:
             return candidate_headers(render(request, "candidate/data_erased.html", status=410))
         return candidate_headers(view(request, invitation, *args, **kwargs))
 
-    protected = cast(Any, candidate_csrf_protect(wrapper))
-    protected.csrf_exempt = True
-    return cast(Callable[..., HttpResponseBase], protected)
+    return csrf_protect_null_origin(wrapper)
 
 
 def _rate_limited(request: HttpRequest, what: str) -> HttpResponse | None:
