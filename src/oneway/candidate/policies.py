@@ -214,7 +214,8 @@ class DeviceCheckUploadPolicy(UploadPolicy):
         _check_prefix(upload, prefix)
 
     def validate_complete(self, upload: Upload) -> None:
-        _check_device_clip(upload)
+        _check_device_clip(upload)  # cheap and bounded first: many tiny packets, too long
+        _check_length(upload, rules.DEVICE_CHECK_MAX_SECONDS + rules.LENGTH_TOLERANCE_SECONDS)
 
 
 def register() -> None:
