@@ -7,13 +7,13 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 
-from oneway.core.services.erasure import (
+from oneway.core.services.erasure import upload_owners
+from oneway.core.services.erasure_registry import (
     ERASED_MODELS,
     KEPT_MODELS,
     LOCAL_FOLDERS,
     NON_FK_LINKS,
     STORAGE_FIELDS,
-    upload_owners,
 )
 
 Model = type[models.Model]
