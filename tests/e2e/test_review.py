@@ -148,6 +148,8 @@ def completed_candidate(org: Organisation, stored_files: list[str], tmp: Path) -
             transcript_state="ready",
             transcript_text=" ".join(WORDS),
             transcript_words=words,
+            transcript_language="en",
+            transcript_engine="whisper:Whisper base",
         )
         answer = Answer.objects.create(
             invitation=invitation,
@@ -224,6 +226,15 @@ def test_reviewer_reviews_a_completed_candidate(
     page.keyboard.press(">")
     assert media_state(page)["rate"] == 1.75
     page.keyboard.press("<")
+
+    # Captions in the transcript's language, made from its word timings.
+    track = page.locator("video track").first
+    assert track.get_attribute("srclang") == "en"
+    assert track.get_attribute("label") == "English (automatic transcript)"
+    page.evaluate("() => { document.querySelector('video').textTracks[0].mode = 'showing'; }")
+    page.wait_for_function(
+        "() => (document.querySelector('video').textTracks[0].cues || []).length > 0"
+    )
 
     # Seek by clicking a transcript word; the word is highlighted.
     first_answer = page.locator("[data-answer-section]").first

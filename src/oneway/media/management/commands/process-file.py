@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from oneway.media.pipeline import RenditionMismatch, render_file, transcribe_rendition
 from oneway.media.probe import Unprocessable
-from oneway.media.transcribe import get_transcriber
+from oneway.media.transcribe import TranscriptUnavailable, get_transcriber
 
 
 class Command(BaseCommand):
@@ -37,6 +37,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-transcript", action="store_true", help="skip speech to text")
         parser.add_argument(
             "--transcriber", default=None, help="engine name (default: settings.TRANSCRIBER)"
+        )
+        parser.add_argument(
+            "--language", default=None, help="language spoken, e.g. de (default: detected)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -73,7 +76,11 @@ class Command(BaseCommand):
                 return
             started = time.monotonic()
             transcriber = get_transcriber(options["transcriber"])
-            result = transcribe_rendition(rendition, transcriber)
+            try:
+                result = transcribe_rendition(rendition, transcriber, language=options["language"])
+            except TranscriptUnavailable as exc:
+                out(f"transcript: unavailable ({exc.reason})")
+                return
             if result is None:
                 out("transcript: none (no audio)")
                 return
@@ -82,7 +89,11 @@ class Command(BaseCommand):
             elapsed = time.monotonic() - started
             out(
                 f"transcript: {outdir / (stem + '.txt')} and {outdir / (stem + '.vtt')} "
-                f"({transcriber.name}, {len(result.transcript.words)} words, {elapsed:.2f} s, "
+                f"({result.transcript.engine or transcriber.name}, "
+                f"language {result.transcript.language or '-'}, "
+                f"{len(result.transcript.words)} words, {elapsed:.2f} s, "
                 f"{result.audio_seconds / max(elapsed, 1e-6):.1f}x real time)"
             )
             out(f"text:      {result.transcript.text}")
+            if result.transcript.warning:
+                out(f"warning:   {result.transcript.warning}")
