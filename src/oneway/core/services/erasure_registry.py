@@ -79,6 +79,7 @@ LOCAL_FOLDERS: dict[str, str] = {
     "BASE_DIR": "kept: the application's code",
     "FILE_UPLOAD_TEMP_DIR": "kept: Django's form upload temp files, gone when the request ends",
     "DATA_DIR": "holds the folders above and the SQLite database (rows erased)",
+    "WHISPER_MODEL_DIR": "kept: an operator's speech-to-text model, never a candidate's",
 }
 
 # Audit data keys that hold no personal data; everything else in an erased candidate's
