@@ -166,3 +166,16 @@ def test_a_reviewer_sees_a_live_interview_when_assigned_or_named_interviewer(
     assert sees(ivy) and not sees(reviewer)
     assign(reviewer, interview)
     assert sees(reviewer)
+
+
+def test_an_api_key_reads_aliases_even_where_its_creator_may_see_the_name(
+    blind: Interview, candidate: Invitation, admin_user: User, org: Organisation
+) -> None:
+    from oneway.access import candidate_label
+    from oneway.reviews.services import candidate_identity_reveal
+
+    candidate_identity_reveal(invitation=candidate, actor=admin_user)
+    person = Viewer(org=org, user=admin_user, role=Role.ADMIN)
+    key = Viewer(org=org, user=admin_user, role=Role.ADMIN, api_key_id=1)
+    assert candidate_label(person, candidate) == NAME
+    assert candidate_label(key, candidate) == candidate_alias(candidate.pk)
