@@ -408,13 +408,6 @@ def _replace_ci(text: str, old: str, new: str) -> str:
 # --- Independent reviews ------------------------------------------------------------
 
 
-def has_submitted_review(viewer: Viewer, invitation: Invitation) -> bool:
-    """Whether this member has submitted their own review of the candidate."""
-    return Review.objects.filter(
-        invitation=invitation, reviewer=viewer.user, submitted_at__isnull=False
-    ).exists()
-
-
 def sees_others_reviews(viewer: Viewer, *, submitted: bool) -> bool:
     """Others' ratings, recommendations, notes, decision reasons and comments: owners and
     admins always; anyone else once they have submitted their own review."""
