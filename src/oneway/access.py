@@ -14,8 +14,8 @@ Blind mode, and who may reveal identity
 ---------------------------------------
 In an interview with blind review on, a candidate's identity (name, email, accommodation
 note) is hidden from *every* staff member, owners and admins included, from share-link
-holders, and from everything sent without a single reader (team emails, notifications,
-webhooks: ``viewer=None``). It is revealed, to one person at a time, only when
+holders, API keys, and everything sent without a single reader (team emails,
+notifications, webhooks: ``viewer=None``). It is revealed, to one person at a time, only when
 
 1. that person (or that share link) has submitted their own review of the candidate; or
 2. an owner or admin takes the explicit "Reveal identity" action on the candidate, which is
@@ -331,7 +331,9 @@ def candidate_identities(
     interviews). The invitations' interviews should be fetched with them."""
     rows = list(invitations)
     blind = [i.pk for i in rows if i.interview.blind_mode]
-    seen = revealed_ids(viewer, blind) if viewer is not None and blind else set()
+    # An API key reads for a machine, not for the person who created it: always the alias.
+    person = viewer is not None and viewer.api_key_id is None
+    seen = revealed_ids(viewer, blind) if person and blind and viewer else set()
     return {i.pk: identity_of(i, hidden=i.interview.blind_mode and i.pk not in seen) for i in rows}
 
 
@@ -405,13 +407,6 @@ def _replace_ci(text: str, old: str, new: str) -> str:
 
 
 # --- Independent reviews ------------------------------------------------------------
-
-
-def has_submitted_review(viewer: Viewer, invitation: Invitation) -> bool:
-    """Whether this member has submitted their own review of the candidate."""
-    return Review.objects.filter(
-        invitation=invitation, reviewer=viewer.user, submitted_at__isnull=False
-    ).exists()
 
 
 def sees_others_reviews(viewer: Viewer, *, submitted: bool) -> bool:

@@ -1,6 +1,9 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from oneway.candidate.live_urls import urlpatterns as candidate_live_urls
+from oneway.dashboard.live_urls import urlpatterns as dashboard_live_urls
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboard:home", permanent=False)),
     path("accounts/", include("oneway.accounts.urls")),
@@ -9,6 +12,7 @@ urlpatterns = [
     path("c/", include("oneway.candidate.urls")),
     path("uploads/", include("oneway.uploads.urls")),
     path("media/", include("oneway.media.urls")),
-    path("live/", include("oneway.live.urls")),
+    # Live interviews: staff doors in dashboard, candidate doors in candidate; one namespace.
+    path("live/", include((dashboard_live_urls + candidate_live_urls, "live"))),
     path("api/", include("oneway.api.urls")),
 ]

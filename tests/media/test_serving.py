@@ -249,6 +249,8 @@ def test_every_play_is_audited(
     assert reviewer_client.get(url).status_code == 405
     outsider = client_for(make_member(other_org, "reviewer"))
     assert outsider.post(url).status_code == 404
+    unassigned = client_for(make_member(ready_item.organisation, "reviewer", email="u@x.test"))
+    assert unassigned.post(url).status_code == 404
     assert Client().post(url).status_code == 404
     shared = media_play_url(ready_item, actor_label="share:9")
     assert Client().post(shared).status_code == 200

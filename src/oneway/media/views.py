@@ -35,10 +35,6 @@ def _refuse(status: int, message: str) -> HttpResponse:
     return response
 
 
-def _is_member(user: Any, organisation_id: int) -> bool:
-    return Membership.objects.filter(user=user, organisation_id=organisation_id).exists()
-
-
 def _member_viewer(user: Any, organisation_id: int) -> Viewer | None:
     """The user as a viewer of the item's organisation (None once no longer a member)."""
     membership = (
@@ -104,8 +100,14 @@ def played(request: HttpRequest, item_id: int) -> HttpResponse:
             actor_label = read_play_token(token, item_id=item_id)
         except BadMediaToken as exc:
             return _refuse(exc.status, exc.message)
-    elif not request.user.is_authenticated or not _is_member(request.user, item.organisation_id):
-        raise Http404
+    else:
+        viewer = (
+            _member_viewer(request.user, item.organisation_id)
+            if request.user.is_authenticated
+            else None
+        )
+        if viewer is None or not visible_media_items(viewer).filter(pk=item.pk).exists():
+            raise Http404
     position = request.POST.get("position", "")
     try:
         at = round(float(position), 1) if position else None

@@ -226,7 +226,7 @@ def share_media(request: HttpRequest, token: str, answer_id: int, variant: str) 
         reviewed = Review.objects.filter(
             share_link=link, invitation_id=answer.invitation_id, submitted_at__isnull=False
         ).exists()
-        if not reviewed:
+        if share_identity(link, answer.invitation, submitted=reviewed).hidden:
             raise Http404
     # Range requests of one play would flood the log: the first request of each is enough.
     if variant != "rendition" or request.headers.get("Range", "bytes=0-") in ("", "bytes=0-"):

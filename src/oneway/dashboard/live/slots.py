@@ -19,11 +19,11 @@ from oneway.access import (
     visible_slot_offers,
 )
 from oneway.accounts.permissions import staff_view
+from oneway.dashboard.live.common import add_service_errors, staff_user
 from oneway.live.forms import SlotOfferForm, SlotRangeFormSet, ranges_from_formset
 from oneway.live.models import SlotOffer
 from oneway.live.services import slot_offer_close, slot_offer_create, slot_offer_update
 from oneway.live.timeutil import local
-from oneway.live.views.common import add_service_errors, staff_user
 
 
 def _get_offer(request: HttpRequest, slot_offer_id: int) -> SlotOffer:

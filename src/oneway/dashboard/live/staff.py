@@ -25,6 +25,7 @@ from oneway.access import (
 from oneway.accounts.permissions import staff_view
 from oneway.accounts.roles import role_has
 from oneway.core.models import Interview, Invitation
+from oneway.dashboard.live.common import add_service_errors, safe_next, staff_user
 from oneway.live.format_card import live_format_card
 from oneway.live.forms import (
     CancelForm,
@@ -44,7 +45,6 @@ from oneway.live.services import (
     live_interview_update,
     live_link_send,
 )
-from oneway.live.views.common import add_service_errors, safe_next, staff_user
 
 LIST_FILTERS = ("upcoming", "past", "cancelled", "all")
 

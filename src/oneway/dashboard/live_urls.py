@@ -1,10 +1,11 @@
-from django.urls import URLPattern, URLResolver, path
+"""Staff pages for live interviews, mounted at /live/ in the ``live`` namespace together
+with the candidate's pages (``oneway.candidate.live_urls``): see ``oneway.urls``."""
 
-from oneway.live.views import candidate, slots, staff
+from django.urls import URLPattern, path
 
-app_name = "live"
-urlpatterns: list[URLPattern | URLResolver] = [
-    # Staff
+from oneway.dashboard.live import slots, staff
+
+urlpatterns: list[URLPattern] = [
     path("", staff.live_list_view, name="list"),
     path("new/", staff.live_create, name="create"),
     path(
@@ -24,10 +25,4 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("slots/<int:slot_offer_id>/", slots.slot_offer_detail, name="slot_offer_detail"),
     path("slots/<int:slot_offer_id>/edit/", slots.slot_offer_edit, name="slot_offer_edit"),
     path("slots/<int:slot_offer_id>/close/", slots.slot_offer_close_view, name="slot_offer_close"),
-    # Candidate (capability link)
-    path("c/<str:token>/", candidate.candidate_page, name="candidate"),
-    path("c/<str:token>/book/", candidate.candidate_book, name="candidate_book"),
-    path("c/<str:token>/cancel/", candidate.candidate_cancel, name="candidate_cancel"),
-    path("c/<str:token>/request/", candidate.candidate_request, name="candidate_request"),
-    path("c/<str:token>/calendar.ics", candidate.candidate_calendar, name="candidate_calendar"),
 ]

@@ -1,0 +1,1 @@
+"""Staff pages for live interviews and slot offers (every lookup through the access gate)."""
