@@ -36,6 +36,7 @@ from isolation_objects import make_interview
 from test_isolation import STAFF_URLS, StaffURL
 
 import oneway
+from oneway.access import Viewer
 from oneway.accounts.models import User
 from oneway.accounts.roles import Role, role_has
 from oneway.core import emails as core_emails
@@ -50,6 +51,9 @@ from oneway.core.models import (
     Organisation,
     Take,
 )
+from oneway.core.models.erasure import ErasureReason
+from oneway.core.services.data_requests import data_request_open
+from oneway.core.services.erasure import candidate_erase, send_erasure_emails
 from oneway.core.services.invitations import (
     invitation_completion_emails_send,
     invitation_create,
@@ -73,12 +77,28 @@ pytestmark = pytest.mark.django_db
 
 ALPHA = {"name": "Zyxq Alpha-17", "email": "zyxq.alpha17@example.com", "note": "Zyxq alpha note"}
 BRAVO = {"name": "Zyxq Bravo-42", "email": "zyxq.bravo42@example.com", "note": "Zyxq bravo note"}
+# A candidate who withdraws (deletes their data): the team is told, by alias only.
+DELTA = {"name": "Zyxq Delta-55", "email": "zyxq.delta55@example.com", "note": "Zyxq d note"}
 FOREIGN = {"name": "Zyxq Charlie-88", "email": "zyxq.charlie88@example.com", "note": "Zyxq c note"}
 
 # Every email template, by who reads it. Team emails must never carry a marker in blind
 # mode; candidate emails go to the candidate, whose own name they may carry.
-TEAM_EMAILS = {"team_completed", "live_interviewer", "review_digest", "review_mention"}
-CANDIDATE_EMAILS = {"invitation", "reminder", "receipt", "live_candidate", "review_decision"}
+TEAM_EMAILS = {
+    "team_completed",
+    "team_withdrawn",
+    "live_interviewer",
+    "review_digest",
+    "review_mention",
+}
+CANDIDATE_EMAILS = {
+    "invitation",
+    "reminder",
+    "receipt",
+    "live_candidate",
+    "review_decision",
+    "data_export_ready",
+    "erasure_receipt",
+}
 NOT_ABOUT_CANDIDATES = {"member_invite"}
 
 # URL keywords that name an object of the blind interview (404 for an unassigned reviewer).
@@ -248,6 +268,11 @@ def seed(django_capture_on_commit_callbacks: Any) -> Seed:
             organisation=org, email="newbie@acme.test", role=Role.REVIEWER, actor=owner
         )
         send_digest(assigned.pk)
+        candidate_erase(
+            invitation=_candidate(interview, DELTA, owner),
+            reason=ErasureReason.CANDIDATE,
+            notify=send_erasure_emails,
+        )
     library = LibraryQuestion.objects.create(organisation=org, prompt="Tell us about a bug.")
     imported = InvitationImport.objects.create(
         organisation=org,
@@ -265,6 +290,12 @@ def seed(django_capture_on_commit_callbacks: Any) -> Seed:
             }
         ],
     )
+    # A data request names the person who made it (an owner or admin typed their email):
+    # it is about someone's rights, not a review, so blind mode does not apply to it. The
+    # seed's request is for someone who is not one of the blind interview's candidates.
+    data_request = data_request_open(
+        viewer=Viewer(org=org, user=owner, role=Role.OWNER), email="someone@elsewhere.test"
+    )
     media = answer.submitted_take.media  # type: ignore[union-attr]
     assert media is not None
     kwargs = {
@@ -281,6 +312,7 @@ def seed(django_capture_on_commit_callbacks: Any) -> Seed:
         "member_invite_id": invite.pk,
         "library_question_id": library.pk,
         "invitation_import_id": imported.pk,
+        "data_request_id": data_request.pk,
     }
     assert Comment.objects.count() == 2 and ShareLink.objects.count() == 1
     return Seed(
@@ -366,10 +398,10 @@ def test_every_email_template_is_classified() -> None:
 def test_team_emails_carry_no_marker_in_blind_mode(world: Seed) -> None:
     sent_templates = {template for template, _to in world.sent}
     assert sent_templates >= TEAM_EMAILS, TEAM_EMAILS - sent_templates
-    candidate_addresses = {ALPHA["email"], BRAVO["email"], FOREIGN["email"]}
+    candidate_addresses = {ALPHA["email"], BRAVO["email"], DELTA["email"], FOREIGN["email"]}
     team_messages = [m for m in mail.outbox if not set(m.to) & candidate_addresses]
     assert len(team_messages) >= len(TEAM_EMAILS)
-    words = markers(ALPHA, BRAVO, FOREIGN)
+    words = markers(ALPHA, BRAVO, DELTA, FOREIGN)
     for message in team_messages:
         parts = [message.subject, message.body, str(message.message())]
         parts += [str(content) for content, _type in getattr(message, "alternatives", [])]
