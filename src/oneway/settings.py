@@ -312,3 +312,11 @@ MEDIA_X264_PRESET = envstr("ONEWAY_MEDIA_X264_PRESET", "veryfast")
 MEDIA_LEASE_SECONDS = envint("ONEWAY_MEDIA_LEASE_SECONDS", 120)
 MEDIA_MAX_ATTEMPTS = envint("ONEWAY_MEDIA_MAX_ATTEMPTS", 4)
 MEDIA_WORK_DIR = Path(envstr("ONEWAY_MEDIA_WORK_DIR", str(DATA_DIR / "media-work"))).resolve()
+
+# --- Reviewing at volume (issue 17) ---------------------------------------------------
+# Staff pages show times in the member's own zone; ``staff_time`` says which zone.
+MIDDLEWARE.append("oneway.accounts.middleware.StaffTimezoneMiddleware")
+TEMPLATES[0]["OPTIONS"]["builtins"] = [  # type: ignore[index]
+    "oneway.core.templatetags.staff_times",
+    "oneway.core.templatetags.audit_words",
+]

@@ -8,6 +8,7 @@ from oneway.dashboard.views import (
     library,
     members,
     organisation,
+    profile,
     questions,
 )
 
@@ -19,6 +20,7 @@ V = I + "invitations/<int:invitation_id>/"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("profile/", profile.profile, name="profile"),
     path("switch-organisation/", members.switch_organisation, name="switch_organisation"),
     path("organisation/", organisation.organisation_settings, name="organisation_settings"),
     # Interviews
