@@ -170,9 +170,9 @@ def logged_actions() -> set[str]:
                 args.append(call.args[index])
             for arg in args:
                 for node in ast.walk(arg):
-                    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                        if ACTION.match(node.value):
-                            found.add(node.value)
+                    text = node.value if isinstance(node, ast.Constant) else None
+                    if isinstance(text, str) and ACTION.match(text):
+                        found.add(text)
     return found
 
 

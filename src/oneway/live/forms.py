@@ -326,7 +326,25 @@ class SlotRangeForm(forms.Form):
         return data
 
 
-SlotRangeFormSet = forms.formset_factory(SlotRangeForm, extra=3, can_delete=True)
+# One empty row; the page adds more as they are needed (live/slot_rows.js).
+MAX_SLOT_RANGES = 60
+
+
+class BaseSlotRangeFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    default_error_messages = {  # noqa: RUF012 (Django's own pattern)
+        **forms.BaseFormSet.default_error_messages,
+        "too_many_forms": gettext_lazy("Offer at most %(num)d ranges at a time."),
+    }
+
+
+SlotRangeFormSet = forms.formset_factory(
+    SlotRangeForm,
+    formset=BaseSlotRangeFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=MAX_SLOT_RANGES,
+    validate_max=True,
+)
 
 
 def ranges_from_formset(
