@@ -75,7 +75,7 @@ def test_slot_form_adds_rows_as_needed(
 ) -> None:
     signed_in(page.context, admin_user, live_server.url)
     page.goto(f"{live_server.url}/live/slots/new/")
-    ranges = page.locator("[data-slot-rows] fieldset.slot-range")
+    ranges = page.locator("#slot-ranges fieldset.slot-range")
     expect(ranges).to_have_count(3)
     expect(page.get_by_text("Need more ranges? Save, then edit")).to_have_count(0)
     page.get_by_label("Name").fill("Winter panel")

@@ -41,7 +41,7 @@ def test_new_form_has_the_suggested_rows_one_empty_row_and_a_row_template(
     assert '<template id="slot-range-template">' in content
     assert 'name="ranges-__prefix__-date"' in content
     assert "Range __number__" in content
-    assert "live/slot_rows" in content and "onclick" not in content
+    assert "oneway/formset_rows.js" in content and "onclick" not in content
 
 
 def test_more_than_five_ranges_are_saved(admin_client: Client) -> None:

@@ -86,6 +86,7 @@ ACTION_WORDS: dict[str, Promise] = {
     "question.updated": _("Changed a question"),
     "review.comment_deleted": _("Deleted a comment"),
     "review.commented": _("Commented"),
+    "review.competency_rated": _("Rated a competency in an answer"),
     "review.exported": _("Exported the reviews"),
     "review.preferences_changed": _("Changed review preferences"),
     "review.rated": _("Rated an answer"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from oneway.dashboard.review import candidates, compare, dashboards, manage, shares
+from oneway.dashboard.review import candidates, compare, dashboards, manage, scorecards, shares
 
 R = "reviews/"
 I = R + "interviews/<int:interview_id>/"  # noqa: E741
@@ -17,6 +17,8 @@ urlpatterns = [
     path(I, dashboards.interview_dashboard, name="review_dashboard"),
     path(I + "export.csv", dashboards.export_csv, name="review_export"),
     path(I + "reviewers/", manage.reviewers, name="review_reviewers"),
+    path(I + "scorecard/", scorecards.scorecard_edit, name="review_scorecard"),
+    path(C + "rate-competency/", scorecards.rate_competency, name="review_rate_competency"),
     path(I + "decision-emails/", manage.decision_emails, name="review_decision_emails"),
     path(I + "compare/", compare.pick_question, name="review_compare_pick"),
     path(I + "compare/<int:question_id>/", compare.compare, name="review_compare"),

@@ -326,7 +326,7 @@ class SlotRangeForm(forms.Form):
         return data
 
 
-# One empty row; the page adds more as they are needed (live/slot_rows.js).
+# One empty row; the page adds more as they are needed (oneway/formset_rows.js).
 MAX_SLOT_RANGES = 60
 
 
