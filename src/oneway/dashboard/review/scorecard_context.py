@@ -63,6 +63,8 @@ def scorecard_context(
         else (r.share_link.label if r.share_link is not None else "?")
         for r in reviews
     }
+    # Nothing of the results before the viewer submits, unless they see all reviews.
+    may_see = show_others or (mine is not None and mine.submitted_at is not None)
     results = scorecard_results(
         invitation=invitation,
         reviews=reviews,
@@ -76,7 +78,7 @@ def scorecard_context(
         "scorecard_is_old": scorecard is not None
         and current is not None
         and scorecard.pk != current.pk,
-        "scorecard_results": results,
+        "scorecard_results": results if may_see else [],
         "assigned_count": len(assigned),
         "competency_rate_url": reverse("dashboard:review_rate_competency", args=[invitation.pk]),
     }
