@@ -140,4 +140,5 @@ def test_review_at_volume_urls_are_checked() -> None:
         "dashboard:profile",
         "dashboard:review_scorecard",
         "dashboard:review_rate_competency",
+        "dashboard:review_side_by_side",
     } <= names

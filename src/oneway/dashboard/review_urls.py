@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from oneway.dashboard.review import candidates, compare, dashboards, manage, scorecards, shares
+from oneway.dashboard.review import (
+    candidates,
+    compare,
+    dashboards,
+    manage,
+    scorecards,
+    shares,
+    side_by_side,
+)
 
 R = "reviews/"
 I = R + "interviews/<int:interview_id>/"  # noqa: E741
@@ -18,6 +26,7 @@ urlpatterns = [
     path(I + "export.csv", dashboards.export_csv, name="review_export"),
     path(I + "reviewers/", manage.reviewers, name="review_reviewers"),
     path(I + "scorecard/", scorecards.scorecard_edit, name="review_scorecard"),
+    path(I + "side-by-side/", side_by_side.side_by_side, name="review_side_by_side"),
     path(C + "rate-competency/", scorecards.rate_competency, name="review_rate_competency"),
     path(I + "decision-emails/", manage.decision_emails, name="review_decision_emails"),
     path(I + "compare/", compare.pick_question, name="review_compare_pick"),
