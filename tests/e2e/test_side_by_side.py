@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import Page, expect
 from test_review import completed_candidate, signed_in, stored_files  # noqa: F401
 
-from oneway.accounts.models import User
 from oneway.accounts.roles import Role
 from oneway.core.models import Invitation, Organisation
 from oneway.reviews.models import Rating, ReviewerAssignment
