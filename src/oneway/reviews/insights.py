@@ -12,20 +12,18 @@ from typing import Any
 
 from django.db.models import (
     Count,
-    DateTimeField,
     DurationField,
     ExpressionWrapper,
     F,
     Min,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.utils.translation import gettext as _
 
+from oneway.accounts.models import User
 from oneway.core.models import Answer, AuditEntry, Interview, Invitation
-from oneway.reviews.models import DecisionEvent, Rating, Review
+from oneway.reviews.models import Rating
 
 PASSED = ("ok", "ok-slow")
 BAR_STEP = 30  # px per bar in the SVG
@@ -266,66 +264,48 @@ def _device_problems(audit: QuerySet[AuditEntry]) -> Chart:
     )
 
 
+def _turnaround_counts(done: QuerySet[Invitation], first: str) -> dict[str, int]:
+    """How long after submitting the first review (or decision) came, in buckets: one
+    grouped query (a join and MIN per candidate, then counts over those rows)."""
+    timed = done.annotate(first=Min(first)).annotate(
+        wait=ExpressionWrapper(F("first") - F("completed_at"), output_field=DurationField())
+    )
+    aggregates: dict[str, Any] = {
+        "total": Count("pk"),
+        "none": Count("pk", filter=Q(first__isnull=True)),
+    }
+    for name, lo, hi in TURNAROUND_BUCKETS:
+        aggregates[name] = Count("pk", filter=_between("wait", lo, hi))
+    return timed.aggregate(**aggregates)
+
+
 def _turnaround(invitations: QuerySet[Invitation]) -> list[Chart]:
-    first_review = (
-        Review.objects.filter(invitation_id=OuterRef("pk"), submitted_at__isnull=False)
-        .order_by()
-        .values("invitation_id")
-        .annotate(at=Min("submitted_at"))
-        .values("at")
-    )
-    first_decision = (
-        DecisionEvent.objects.filter(invitation_id=OuterRef("pk"))
-        .order_by()
-        .values("invitation_id")
-        .annotate(at=Min("created_at"))
-        .values("at")
-    )
-    done = (
-        invitations.filter(completed_at__isnull=False)
-        .annotate(
-            first_review=Subquery(first_review, output_field=DateTimeField()),
-            first_decision=Subquery(first_decision, output_field=DateTimeField()),
-        )
-        .annotate(
-            to_review=ExpressionWrapper(
-                F("first_review") - F("completed_at"), output_field=DurationField()
-            ),
-            to_decision=ExpressionWrapper(
-                F("first_decision") - F("completed_at"), output_field=DurationField()
-            ),
-        )
-    )
-    aggregates: dict[str, Any] = {"total": Count("pk")}
-    for kind in ("review", "decision"):
-        aggregates[f"{kind}_none"] = Count("pk", filter=Q(**{f"first_{kind}__isnull": True}))
-        for name, lo, hi in TURNAROUND_BUCKETS:
-            aggregates[f"{kind}_{name}"] = Count("pk", filter=_between(f"to_{kind}", lo, hi))
-    counts = done.aggregate(**aggregates)
+    done = invitations.filter(completed_at__isnull=False)
     labels = _bucket_labels()
     charts = []
-    for kind, title, none_label in (
-        ("review", _("Submitted to first review"), _("Not reviewed yet")),
-        ("decision", _("Submitted to decision"), _("No decision yet")),
+    for key, first, title, none_label in (
+        (
+            "to_review",
+            "reviews__submitted_at",
+            _("Submitted to first review"),
+            _("Not reviewed yet"),
+        ),
+        (
+            "to_decision",
+            "decision_events__created_at",
+            _("Submitted to decision"),
+            _("No decision yet"),
+        ),
     ):
+        counts = _turnaround_counts(done, first)
         rows = [
-            Row(
-                labels[name],
-                counts[f"{kind}_{name}"],
-                _percent(counts[f"{kind}_{name}"], counts["total"]),
-            )
+            Row(labels[name], counts[name], _percent(counts[name], counts["total"]))
             for name, _lo, _hi in TURNAROUND_BUCKETS
         ]
-        rows.append(
-            Row(
-                none_label,
-                counts[f"{kind}_none"],
-                _percent(counts[f"{kind}_none"], counts["total"]),
-            )
-        )
+        rows.append(Row(none_label, counts["none"], _percent(counts["none"], counts["total"])))
         charts.append(
             Chart(
-                key=f"to_{kind}",
+                key=key,
                 title=title,
                 summary=_("For the %(n)d candidates who submitted.") % {"n": counts["total"]},
                 value_header=_("Candidates"),
@@ -337,20 +317,16 @@ def _turnaround(invitations: QuerySet[Invitation]) -> list[Chart]:
 
 
 def _reviewer_ratings(ratings: QuerySet[Rating]) -> list[ReviewerRatings]:
-    per: dict[int, dict[str, Any]] = {}
-    for item in ratings.values(
-        "review__reviewer_id", "review__reviewer__name", "review__reviewer__email", "score"
-    ).annotate(n=Count("pk")):
-        entry = per.setdefault(
-            item["review__reviewer_id"],
-            {
-                "name": item["review__reviewer__name"] or item["review__reviewer__email"],
-                "counts": [0, 0, 0, 0, 0],
-            },
-        )
+    counts: dict[int, list[int]] = {}
+    for item in ratings.values("review__reviewer_id", "score").annotate(n=Count("pk")):
+        per = counts.setdefault(item["review__reviewer_id"], [0, 0, 0, 0, 0])
         if 1 <= item["score"] <= 5:
-            entry["counts"][item["score"] - 1] += item["n"]
-    rows = [ReviewerRatings(e["name"], tuple(e["counts"])) for e in per.values()]  # type: ignore[arg-type]
+            per[item["score"] - 1] += item["n"]
+    names = {
+        user.pk: user.display_name
+        for user in User.objects.filter(pk__in=list(counts)).only("name", "email")
+    }
+    rows = [ReviewerRatings(names.get(pk, "?"), tuple(c)) for pk, c in counts.items()]  # type: ignore[arg-type]
     return sorted(rows, key=lambda r: (r.mean or 0, r.name))
 
 
@@ -365,9 +341,9 @@ def insights_for(
     ids = interviews.values("pk")
     invitations = Invitation.objects.filter(interview_id__in=ids)
     audit = AuditEntry.objects.filter(interview_id__in=ids)
-    answers = Answer.objects.filter(invitation__interview_id__in=ids, is_practice=False)
+    answers = Answer.objects.filter(question__interview_id__in=ids, is_practice=False)
     ratings = Rating.objects.filter(
-        invitation__interview_id__in=ids,
+        question__interview_id__in=ids,
         review__submitted_at__isnull=False,
         review__reviewer__isnull=False,
     )
