@@ -127,6 +127,8 @@ def main() -> None:
             lambda n: f"/app/reviews/candidates/{candidates[n % len(candidates)]}/",
             admin_client,
         ),
+        ("insights (admin, the big interview)", lambda n: base + "insights/", admin_client),
+        ("insights (admin, the organisation)", lambda n: "/app/reviews/insights/", admin_client),
     ]
     total = Invitation.objects.filter(interview=big).count()
     print(

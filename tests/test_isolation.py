@@ -131,3 +131,14 @@ def test_staff_url_is_scoped_to_the_organisation(
         if role == Role.OWNER:
             own_status = client.get(reverse(url.name, kwargs=own)).status_code
             assert own_status != 404, f"{url.name}: 404 for the owner's own objects"
+
+
+def test_review_at_volume_urls_are_checked() -> None:
+    """Issue 17's staff pages are among those checked above."""
+    names = {url.name for url in STAFF_URLS}
+    assert {
+        "dashboard:profile",
+        "dashboard:review_scorecard",
+        "dashboard:review_rate_competency",
+        "dashboard:review_side_by_side",
+    } <= names

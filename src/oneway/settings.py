@@ -408,3 +408,11 @@ CONTENT_SECURITY_POLICY = {
 DATA_EXPORT_LINK_HOURS = envint("ONEWAY_DATA_EXPORT_LINK_HOURS", 24)
 # Data rights requests (download, delete) per client address per hour.
 DATA_RIGHTS_RATE_LIMIT = envint("ONEWAY_DATA_RIGHTS_RATE_LIMIT", 10)
+
+# --- Reviewing at volume (issue 17) ---------------------------------------------------
+# Staff pages show times in the member's own zone; ``staff_time`` says which zone.
+MIDDLEWARE.append("oneway.accounts.middleware.StaffTimezoneMiddleware")
+TEMPLATES[0]["OPTIONS"]["builtins"] = [  # type: ignore[index]
+    "oneway.core.templatetags.staff_times",
+    "oneway.core.templatetags.audit_words",
+]

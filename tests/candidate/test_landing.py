@@ -98,3 +98,18 @@ def test_accommodations_are_refused_when_the_interview_does_not_offer_them(
     client.post("/c/", {"action": "accommodations", "time_factor": "2"})
     link.invitation.refresh_from_db()
     assert link.invitation.accommodation_time_factor == 1
+
+
+def test_device_check_result_is_logged_with_the_browser_family(make_candidate, enter) -> None:
+    from oneway.core.models import AuditEntry
+
+    link = make_candidate(practice_enabled=False)
+    client = enter(link)
+    client.post("/c/", {"action": "consent", "agree": "on"})
+    client.post(
+        "/c/device-check/",
+        {"action": "skip", "result": "NotAllowedError"},
+        HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    )
+    entry = AuditEntry.objects.get(action="candidate.device_checked")
+    assert entry.data == {"skipped": True, "result": "NotAllowedError", "browser": "Firefox"}

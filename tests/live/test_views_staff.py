@@ -476,13 +476,19 @@ def test_reviewers_can_look(reviewer_client: Client, name: str) -> None:
     assert reviewer_client.get(reverse(f"live:{name}")).status_code == 200
 
 
-def test_the_dashboard_home_shows_upcoming_live_interviews(
-    admin_client: Client, make_live: Callable[..., LiveInterview]
+def test_the_dashboard_home_shows_live_interviews_still_to_come_today(
+    admin_client: Client, make_live: Callable[..., LiveInterview], org: Organisation
 ) -> None:
-    make_live(starts_at=at(days=1, hour=9), candidate_name="Dashboard Dora")
+    from oneway.live.timeutil import local
+
+    soon = timezone.now() + datetime.timedelta(minutes=5)
+    make_live(starts_at=soon, candidate_name="Dashboard Dora")
+    make_live(starts_at=at(days=2, hour=9), candidate_name="Later Larry")
     html = admin_client.get(reverse("dashboard:home")).content.decode()
-    assert "Upcoming live interviews" in html
-    assert "Dashboard Dora" in html
+    assert "Live interviews still to come today" in html
+    today = local(timezone.now(), org.timezone).date() == local(soon, org.timezone).date()
+    assert ("Dashboard Dora" in html) == today  # (false only in the 5 minutes before midnight)
+    assert "Later Larry" not in html
 
 
 def test_the_candidate_review_page_carries_the_live_stage(

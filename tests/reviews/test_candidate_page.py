@@ -98,7 +98,8 @@ def test_home_page_shows_the_review_summary(
     candidate: Invitation, assigned_reviewer: User, reviewer_client: Client
 ) -> None:
     response = reviewer_client.get(reverse("dashboard:home"))
-    assert b"awaiting your review" in response.content
+    assert b"Candidates waiting for your review" in response.content
+    assert candidate.name.encode() in response.content
 
 
 def test_playback_speed_is_remembered(

@@ -151,7 +151,7 @@ def test_csv_export_has_ratings_recommendations_and_decisions_and_is_audited(
     response = admin_client.get(reverse("dashboard:review_export", args=[candidate.interview_id]))
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header, row = rows[0], rows[1]
     assert header[:3] == ["Candidate", "Email", "Status"]
     assert row[0] == "Grace Hopper" and row[2] == "Completed" and row[5] == "3/3"

@@ -30,3 +30,30 @@ class OrganisationMiddleware:
                 request.org = membership.organisation  # type: ignore[attr-defined]
                 request.membership = membership  # type: ignore[attr-defined]
         return self.get_response(request)
+
+
+class StaffTimezoneMiddleware:
+    """Show every time on a staff page in the member's own zone (their profile's, else
+    the organisation's). Pages that show a candidate's zone say so with a
+    ``{% timezone %}`` block around those times."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        import zoneinfo
+
+        from django.utils import timezone
+
+        org = getattr(request, "org", None)
+        user = getattr(request, "user", None)
+        if org is None or user is None or not user.is_authenticated:
+            return self.get_response(request)
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(user.timezone_in(org)))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.activate(zoneinfo.ZoneInfo("UTC"))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -31,7 +31,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=now)
-    timezone = models.CharField(max_length=64, default="UTC")
+    # The zone every staff page shows times in; empty follows the organisation's zone.
+    timezone = models.CharField(max_length=64, blank=True, default="")
     # Reviewer preferences (playback speed etc.), remembered across pages.
     preferences = models.JSONField(default=dict, blank=True)
 
@@ -47,3 +48,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.name or self.email
+
+    def timezone_in(self, organisation: Any) -> str:
+        """The zone this member reads times in: their own, else the organisation's."""
+        return self.timezone or getattr(organisation, "timezone", "") or "UTC"

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext_lazy as _
 
@@ -52,7 +53,10 @@ class LocalDateTimeField(forms.DateTimeField):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> datetime.datetime | None:  # type: ignore[override]
-        result = super().to_python(value)
+        # Parsed as UTC, which has no skipped or repeated hours, so the wall-clock value
+        # reaches the form's own zone check whatever zone the staff member reads in.
+        with timezone.override(datetime.UTC):
+            result = super().to_python(value)
         return result.replace(tzinfo=None) if result is not None else None
 
     def prepare_value(self, value: Any) -> Any:

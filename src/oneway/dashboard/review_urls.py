@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from oneway.dashboard.review import candidates, compare, dashboards, manage, shares
+from oneway.dashboard.review import (
+    candidates,
+    compare,
+    dashboards,
+    insights,
+    manage,
+    scorecards,
+    shares,
+    side_by_side,
+)
 
 R = "reviews/"
 I = R + "interviews/<int:interview_id>/"  # noqa: E741
@@ -17,6 +26,11 @@ urlpatterns = [
     path(I, dashboards.interview_dashboard, name="review_dashboard"),
     path(I + "export.csv", dashboards.export_csv, name="review_export"),
     path(I + "reviewers/", manage.reviewers, name="review_reviewers"),
+    path(I + "scorecard/", scorecards.scorecard_edit, name="review_scorecard"),
+    path(I + "insights/", insights.interview_insights, name="review_insights"),
+    path(R + "insights/", insights.organisation_insights, name="review_insights_org"),
+    path(I + "side-by-side/", side_by_side.side_by_side, name="review_side_by_side"),
+    path(C + "rate-competency/", scorecards.rate_competency, name="review_rate_competency"),
     path(I + "decision-emails/", manage.decision_emails, name="review_decision_emails"),
     path(I + "compare/", compare.pick_question, name="review_compare_pick"),
     path(I + "compare/<int:question_id>/", compare.compare, name="review_compare"),

@@ -9,6 +9,7 @@ from oneway.dashboard.views import (
     library,
     members,
     organisation,
+    profile,
     questions,
     transcripts,
 )
@@ -21,6 +22,7 @@ V = I + "invitations/<int:invitation_id>/"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("profile/", profile.profile, name="profile"),
     path("switch-organisation/", members.switch_organisation, name="switch_organisation"),
     path("organisation/", organisation.organisation_settings, name="organisation_settings"),
     # People's data requests, retention and legal holds (issue 12)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,7 +40,10 @@ class WallClockField(forms.DateTimeField):
     input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
     def to_python(self, value: Any) -> datetime.datetime | None:  # type: ignore[override]
-        result = super().to_python(value)
+        # Parsed as UTC, which has no skipped or repeated hours, so the wall-clock value
+        # reaches the form's own zone check whatever zone the staff member reads in.
+        with timezone.override(datetime.UTC):
+            result = super().to_python(value)
         return result.replace(tzinfo=None) if result is not None else None
 
     def prepare_value(self, value: Any) -> Any:
@@ -322,7 +326,25 @@ class SlotRangeForm(forms.Form):
         return data
 
 
-SlotRangeFormSet = forms.formset_factory(SlotRangeForm, extra=3, can_delete=True)
+# One empty row; the page adds more as they are needed (oneway/formset_rows.js).
+MAX_SLOT_RANGES = 60
+
+
+class BaseSlotRangeFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    default_error_messages = {  # noqa: RUF012 (Django's own pattern)
+        **forms.BaseFormSet.default_error_messages,
+        "too_many_forms": gettext_lazy("Offer at most %(num)d ranges at a time."),
+    }
+
+
+SlotRangeFormSet = forms.formset_factory(
+    SlotRangeForm,
+    formset=BaseSlotRangeFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=MAX_SLOT_RANGES,
+    validate_max=True,
+)
 
 
 def ranges_from_formset(

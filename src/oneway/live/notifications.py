@@ -106,7 +106,7 @@ def deliver(live: LiveInterview, kind: str, recipient: str, extra: dict[str, Any
     card = live_format_card(
         live,
         audience="interviewer",
-        viewer_timezone=user.timezone,
+        viewer_timezone=user.timezone_in(live.organisation),
         link=live.meeting_url if kind not in ("cancelled", "rebook", "removed") else "",
         link_label=_("Join on %(provider)s") % {"provider": live.provider_name},
         candidate_name=shown.name,
@@ -132,7 +132,7 @@ def deliver(live: LiveInterview, kind: str, recipient: str, extra: dict[str, Any
             "recipient": user,
             "candidate_name": shown.name,
             "title": shown.title,
-            "when": _short_when(live, user.timezone),
+            "when": _short_when(live, user.timezone_in(live.organisation)),
             "extra": extra,
         },
         attachments=_attachments(live, kind, card_text, attendees, title=shown.title),

@@ -25,6 +25,7 @@ from oneway.candidate.services import (
     interview_submit,
 )
 from oneway.candidate.session import DEVICE_CHECKED_KEY, candidate_page
+from oneway.core.browsers import request_browser
 from oneway.core.format_card import recorded_format_card
 from oneway.core.models import Invitation
 
@@ -99,7 +100,11 @@ def device_check(request: HttpRequest, invitation: Invitation) -> HttpResponseBa
         _log(
             "candidate.device_checked",
             invitation,
-            data={"skipped": skipped, "result": request.POST.get("result", "")[:200]},
+            data={
+                "skipped": skipped,
+                "result": request.POST.get("result", "")[:200],
+                "browser": request_browser(request),
+            },
             request=request,
         )
         return redirect(current_step(invitation, request.session).url)

@@ -39,6 +39,7 @@ from oneway.dashboard.review.context import (
     template_exists,
 )
 from oneway.dashboard.review.forms import CommentForm, DecisionForm, ReviewForm
+from oneway.dashboard.review.scorecard_context import scorecard_context
 from oneway.reviews.captions import webvtt
 from oneway.reviews.decision_emails import EMAIL_STATUSES, fill, templates_for
 from oneway.reviews.media import play_url, signed_url
@@ -215,6 +216,16 @@ def candidate_page(
         "rate_url": reverse("dashboard:review_rate", args=[invitation.pk]),
         "comment_url": reverse("dashboard:review_comment_add", args=[invitation.pk]),
     }
+    context.update(
+        scorecard_context(
+            viewer=viewer,
+            invitation=invitation,
+            blocks=blocks,
+            reviews=reviews,
+            mine=mine,
+            show_others=show_others,
+        )
+    )
     return render(request, "dashboard/review/candidate.html", context, status=status)
 
 

@@ -70,6 +70,7 @@ class AnswerBlock:
     aggregate: QuestionAggregate | None = None
     comments: list[Comment] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
+    competencies: list[Any] = field(default_factory=list)  # scorecard_context.CompetencyChoice
 
     @property
     def submitted(self) -> bool:

@@ -193,7 +193,8 @@ def export_csv(request: HttpRequest, interview_id: int) -> HttpResponse:
     require(viewer, "exports.create")
     content = review_export_csv(interview=interview, viewer=viewer, request=request)
     filename = f"{slugify(interview.title) or 'interview'}-results-{timezone.now():%Y%m%d}.csv"
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    # The byte order mark tells Excel the file is UTF-8 ("José", not "JosÃ©").
+    response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response

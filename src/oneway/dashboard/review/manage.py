@@ -192,7 +192,7 @@ def share_links(request: HttpRequest, interview_id: int) -> HttpResponse:
                     invitations=chosen,
                     label=form.cleaned_data["label"],
                     expires_at=_end_of_day(
-                        form.cleaned_data["expires_on"], viewer.user.timezone or "UTC"
+                        form.cleaned_data["expires_on"], viewer.user.timezone_in(viewer.org)
                     ),
                     allow_rating=form.cleaned_data["allow_rating"],
                     actor=viewer.user,

@@ -92,7 +92,7 @@ def live_interview_schedule(
                 starts_at=starts_at,
                 ends_at=ends_at,
                 now=now,
-                viewer_timezone=actor.timezone,
+                viewer_timezone=actor.timezone_in(organisation),
             )
         live = LiveInterview.objects.create(
             organisation=organisation,
@@ -209,7 +209,7 @@ def live_interview_update(
                     ends_at=live.ends_at,
                     now=now,
                     check_past=False,
-                    viewer_timezone=actor.timezone,
+                    viewer_timezone=actor.timezone_in(live.organisation),
                     exclude_id=live.pk,
                     field="interviewers" if new_ids - old_ids else "duration_minutes",
                 )
@@ -270,7 +270,7 @@ def live_interview_reschedule(
                 starts_at=starts_at,
                 ends_at=ends_at,
                 now=now,
-                viewer_timezone=actor.timezone,
+                viewer_timezone=actor.timezone_in(live.organisation),
                 exclude_id=live.pk,
             )
             _release_booking(live, now)

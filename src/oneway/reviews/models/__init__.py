@@ -8,6 +8,7 @@ from oneway.reviews.models.decisions import (
 )
 from oneway.reviews.models.digests import DigestEntry
 from oneway.reviews.models.reviews import Rating, Recommendation, Review, ReviewSummary
+from oneway.reviews.models.scorecards import Competency, CompetencyRating, Scorecard
 from oneway.reviews.models.search import CandidateSearchDocument
 from oneway.reviews.models.shares import ShareLink
 
@@ -15,6 +16,8 @@ __all__ = [
     "CandidateSearchDocument",
     "Comment",
     "CommentMention",
+    "Competency",
+    "CompetencyRating",
     "Decision",
     "DecisionEmailTemplate",
     "DecisionEvent",
@@ -25,5 +28,6 @@ __all__ = [
     "Review",
     "ReviewSummary",
     "ReviewerAssignment",
+    "Scorecard",
     "ShareLink",
 ]
