@@ -105,6 +105,16 @@ ACTION_WORDS: dict[str, Promise] = {
     "upload.expired": _("An unfinished upload expired"),
     "upload.refused": _("An upload was refused"),
     "upload.terminated": _("Cancelled an upload"),
+    "data.export_downloaded": _("Downloaded their data export"),
+    "data.export_requested": _("Asked for a copy of their data"),
+    "legal_hold.lifted": _("Lifted a legal hold"),
+    "legal_hold.placed": _("Placed a legal hold"),
+    "live.erased": _("Erased a live interview's personal data"),
+    "media.transcript_unavailable": _("Transcript could not be made"),
+    "media.transcripts_redone": _("Asked for transcripts to be made again"),
+    "retention.run": _("Deleted data whose retention period ended"),
+    "take.refused": _("A recording was refused as unreadable or empty"),
+    "upload.discarded": _("Discarded an unfinished upload"),
 }
 
 

@@ -54,7 +54,7 @@ def upcoming_live_interviews(context: template.Context, days: int = 14) -> dict[
         return {"allowed": False, "days": [], "tz": "UTC"}
     if not role_has(membership.role, "live.view"):
         return {"allowed": False, "days": [], "tz": "UTC"}
-    tz_name = getattr(request.user, "timezone", "") or org.timezone
+    tz_name = request.user.timezone_in(org)
     today = local(timezone.now(), tz_name).date()
     viewer = viewer_from(request)
     by_day = upcoming_by_day(visible_live_interviews(viewer), tz_name=tz_name, days=days)
