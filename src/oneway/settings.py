@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "huey.contrib.djhuey",
     "axes",
+    "ninja",
     "oneway.accounts",
     "oneway.core",
     "oneway.uploads",
@@ -312,3 +313,14 @@ MEDIA_X264_PRESET = envstr("ONEWAY_MEDIA_X264_PRESET", "veryfast")
 MEDIA_LEASE_SECONDS = envint("ONEWAY_MEDIA_LEASE_SECONDS", 120)
 MEDIA_MAX_ATTEMPTS = envint("ONEWAY_MEDIA_MAX_ATTEMPTS", 4)
 MEDIA_WORK_DIR = Path(envstr("ONEWAY_MEDIA_WORK_DIR", str(DATA_DIR / "media-work"))).resolve()
+
+# --- REST API and webhooks (issue 15) -------------------------------------------------
+# Requests per API key per minute (RateLimit headers tell clients where they stand).
+API_RATE_LIMIT = envint("ONEWAY_API_RATE_LIMIT", 400)
+# Largest request body the API accepts, in bytes (bigger answers 413).
+API_MAX_BODY = envint("ONEWAY_API_MAX_BODY", 1024 * 1024)
+# Webhooks may reach private, loopback and link-local addresses only when this is on.
+WEBHOOK_ALLOW_PRIVATE = envbool("ONEWAY_WEBHOOK_ALLOW_PRIVATE", False)
+# Seconds to wait for a webhook receiver; days an endpoint may fail before it is disabled.
+WEBHOOK_TIMEOUT = envint("ONEWAY_WEBHOOK_TIMEOUT", 10)
+WEBHOOK_DISABLE_AFTER_DAYS = envint("ONEWAY_WEBHOOK_DISABLE_AFTER_DAYS", 3)
