@@ -12,6 +12,7 @@ would confirm that it exists). A role limit on an object the viewer may see is a
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -23,6 +24,9 @@ from oneway.accounts.models import User
 from oneway.accounts.roles import role_has
 from oneway.core.models import Answer, Interview, Invitation, Organisation
 from oneway.reviews.models import Review, ReviewerAssignment
+
+if TYPE_CHECKING:
+    from oneway.api.models import ApiKey, WebhookEndpoint
 
 
 @dataclass(frozen=True)
@@ -152,3 +156,34 @@ def candidate_label(viewer: Viewer | None, invitation: Invitation) -> str:
     if viewer is not None and has_submitted_review(viewer, invitation):
         return invitation.name
     return candidate_alias(invitation.pk)
+
+
+# --- API keys and webhook endpoints (issue 15) -------------------------------------------
+
+
+def visible_api_keys(viewer: Viewer) -> "QuerySet[ApiKey]":
+    from oneway.api.models import ApiKey
+
+    require(viewer, "integrations.manage")
+    return ApiKey.objects.filter(organisation=viewer.org)
+
+
+def access_api_key(viewer: Viewer, api_key_id: int) -> "ApiKey":
+    key = visible_api_keys(viewer).filter(pk=api_key_id).first()
+    if key is None:
+        raise Http404(_("No such API key."))
+    return key
+
+
+def visible_webhook_endpoints(viewer: Viewer) -> "QuerySet[WebhookEndpoint]":
+    from oneway.api.models import WebhookEndpoint
+
+    require(viewer, "integrations.manage")
+    return WebhookEndpoint.objects.filter(organisation=viewer.org)
+
+
+def access_webhook_endpoint(viewer: Viewer, webhook_endpoint_id: int) -> "WebhookEndpoint":
+    endpoint = visible_webhook_endpoints(viewer).filter(pk=webhook_endpoint_id).first()
+    if endpoint is None:
+        raise Http404(_("No such webhook endpoint."))
+    return endpoint

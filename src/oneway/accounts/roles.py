@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "live.manage": frozenset({Role.OWNER, Role.ADMIN}),
     "exports.create": frozenset({Role.OWNER, Role.ADMIN}),
     "shares.manage": frozenset({Role.OWNER, Role.ADMIN}),
+    "integrations.manage": frozenset({Role.OWNER, Role.ADMIN}),
 }
 
 

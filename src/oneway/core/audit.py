@@ -76,5 +76,7 @@ def log_action(
         data=data or {},
         ip=client_ip(request),
     )
-    transaction.on_commit(lambda: action_logged.send(sender=AuditEntry, entry=entry))
+    transaction.on_commit(
+        lambda: action_logged.send(sender=AuditEntry, entry=entry), robust=True
+    )
     return entry
