@@ -35,7 +35,10 @@ class ApiClient:
 @pytest.fixture
 def make_key(db: None) -> Callable[..., tuple[ApiKey, str]]:
     def make(
-        org: Organisation, creator: User, scope: str = "write", interviews: list[Interview] = ()  # type: ignore[assignment]
+        org: Organisation,
+        creator: User,
+        scope: str = "write",
+        interviews: list[Interview] = (),  # type: ignore[assignment]
     ) -> tuple[ApiKey, str]:
         return api_key_create(
             organisation=org, actor=creator, name=f"{scope} key", scope=scope, interviews=interviews

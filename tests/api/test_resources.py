@@ -100,9 +100,7 @@ def test_invitations_filter_by_interview_status_and_updated_since(
     assert ids(status="completed") == [done.pk]
     since = (timezone.now() - datetime.timedelta(days=1)).isoformat()
     assert ids(updated_since=since) == sorted([done.pk, elsewhere.pk])
-    AuditEntry.objects.create(
-        organisation=org, action="invitation.extended", invitation_id=old.pk
-    )
+    AuditEntry.objects.create(organisation=org, action="invitation.extended", invitation_id=old.pk)
     assert old.pk in ids(updated_since=since)
 
 
@@ -134,9 +132,7 @@ def test_invite_resend_extend_and_revoke(
     assert "revoked" in response.json()["detail"]
 
 
-def test_bulk_invitations_give_a_result_per_row(
-    write_api: ApiClient, interview: Interview
-) -> None:
+def test_bulk_invitations_give_a_result_per_row(write_api: ApiClient, interview: Interview) -> None:
     make_invitation(interview, email="taken@example.com")
     response = write_api.post(
         "/api/v1/invitations/bulk",

@@ -8,7 +8,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field, field_validator
 
 from oneway.access import Viewer
-from oneway.api.pagination import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT
+from oneway.api.pagination import MAX_ID, MAX_LIMIT
 
 T = TypeVar("T")
 

@@ -130,14 +130,16 @@ def authenticate(request: HttpRequest) -> ApiKey:
         if not ratelimit.allow(
             f"api-auth:{client_ip(request)}", limit=FAILED_AUTH_PER_MINUTE, window=60
         ):
-            raise Problem(429, "Too many attempts with invalid keys.", headers={"Retry-After": "60"})
+            raise Problem(
+                429, "Too many attempts with invalid keys.", headers={"Retry-After": "60"}
+            )
         raise invalid
     creator_is_admin = (
         key.created_by is not None
         and key.created_by.is_active
         and Membership.objects.filter(
             organisation_id=key.organisation_id,
-            user_id=key.created_by_id,
+            user=key.created_by,
             role__in=(Role.OWNER, Role.ADMIN),
         ).exists()
     )
@@ -226,7 +228,9 @@ def _idempotent(
     return response
 
 
-def _replay(key: ApiKey, idempotency_key: str, fingerprint: str, headers: dict[str, str]) -> HttpResponse:
+def _replay(
+    key: ApiKey, idempotency_key: str, fingerprint: str, headers: dict[str, str]
+) -> HttpResponse:
     record = IdempotencyRecord.objects.get(api_key=key, key=idempotency_key)
     if record.fingerprint != fingerprint:
         raise Problem(

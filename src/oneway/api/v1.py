@@ -169,9 +169,7 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return problem_response(
-        Problem(403, "This API key may not do this."), instance=request.path
-    )
+    return problem_response(Problem(403, "This API key may not do this."), instance=request.path)
 
 
 @api.exception_handler(DjangoValidationError)
@@ -182,7 +180,9 @@ def _service_refused(request: HttpRequest, exc: DjangoValidationError) -> HttpRe
 @api.exception_handler(Exception)
 def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("API error on %s", request.path, exc_info=exc)
-    return problem_response(Problem(500, "Something went wrong on our side."), instance=request.path)
+    return problem_response(
+        Problem(500, "Something went wrong on our side."), instance=request.path
+    )
 
 
 api.add_router("", interviews.router)

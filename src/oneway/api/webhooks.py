@@ -297,8 +297,7 @@ def endpoint_disable(*, endpoint: WebhookEndpoint, now: datetime.datetime) -> No
                 "endpoint": endpoint,
                 "organisation": endpoint.organisation,
                 "days": settings.WEBHOOK_DISABLE_AFTER_DAYS,
-                "link": settings.BASE_URL
-                + reverse("dashboard:webhook_detail", args=[endpoint.pk]),
+                "link": settings.BASE_URL + reverse("dashboard:webhook_detail", args=[endpoint.pk]),
             },
         )
 

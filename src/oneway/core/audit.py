@@ -76,7 +76,5 @@ def log_action(
         data=data or {},
         ip=client_ip(request),
     )
-    transaction.on_commit(
-        lambda: action_logged.send(sender=AuditEntry, entry=entry), robust=True
-    )
+    transaction.on_commit(lambda: action_logged.send(sender=AuditEntry, entry=entry), robust=True)
     return entry

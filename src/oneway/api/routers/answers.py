@@ -118,7 +118,9 @@ def _transcribed(request: HttpRequest, answer_id: int) -> MediaItem:
 )
 def get_transcript(request: HttpRequest, answer_id: Id) -> TranscriptOut:
     item = _transcribed(request, answer_id)
-    return TranscriptOut(answer_id=answer_id, state=item.transcript_state, text=item.transcript_text)
+    return TranscriptOut(
+        answer_id=answer_id, state=item.transcript_state, text=item.transcript_text
+    )
 
 
 @router.get(

@@ -176,4 +176,3 @@ def create_interview(request: HttpRequest, body: InterviewIn) -> Status[Intervie
                 ) from exc
     interview = Interview.objects.prefetch_related("questions").get(pk=interview.pk)
     return Status(201, interview_out(interview))
-

@@ -73,9 +73,7 @@ def with_updated_at(invitations: QuerySet[Invitation]) -> QuerySet[Invitation]:
         .values("created_at")[:1]
     )
     return invitations.annotate(
-        api_updated_at=Coalesce(
-            Subquery(latest, output_field=DateTimeField()), "invited_at"
-        )
+        api_updated_at=Coalesce(Subquery(latest, output_field=DateTimeField()), "invited_at")
     ).select_related("interview", "decision")
 
 
@@ -127,8 +125,12 @@ def list_invitations(
     if filters.updated_since is not None:
         since = filters.updated_since
         changed = AuditEntry.objects.filter(invitation_id=OuterRef("pk"), created_at__gte=since)
-        invitations = invitations.filter(Exists(changed)) | invitations.filter(invited_at__gte=since)
-    rows, next_cursor = page(with_updated_at(invitations), cursor=filters.cursor, limit=filters.limit)
+        invitations = invitations.filter(Exists(changed)) | invitations.filter(
+            invited_at__gte=since
+        )
+    rows, next_cursor = page(
+        with_updated_at(invitations), cursor=filters.cursor, limit=filters.limit
+    )
     return Page[InvitationOut](data=[invitation_out(i) for i in rows], next_cursor=next_cursor)
 
 
@@ -237,7 +239,9 @@ def create_invitations(request: HttpRequest, body: BulkIn) -> BulkOut:
                 BulkRow(index=index, result="error", errors=[RowError(**e) for e in errors])
             )
         else:
-            results.append(BulkRow(index=index, result="created", invitation=_reload(invitation.pk)))
+            results.append(
+                BulkRow(index=index, result="created", invitation=_reload(invitation.pk))
+            )
     created = sum(1 for row in results if row.result == "created")
     return BulkOut(created=created, failed=len(results) - created, results=results)
 

@@ -74,7 +74,9 @@ class DecisionOut(Schema):
 
 def decision_out(invitation_id: int) -> DecisionOut:
     decision = Decision.objects.filter(invitation_id=invitation_id).first()
-    events = DecisionEvent.objects.filter(invitation_id=invitation_id).order_by("-created_at", "-id")
+    events = DecisionEvent.objects.filter(invitation_id=invitation_id).order_by(
+        "-created_at", "-id"
+    )
     return DecisionOut(
         invitation_id=invitation_id,
         status=decision.status if decision else DecisionStatus.NEW,

@@ -97,15 +97,9 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @staff_view("integrations.manage")
 def integrations(request: HttpRequest) -> HttpResponse:
     viewer = viewer_from(request)
-    keys = (
-        visible_api_keys(viewer)
-        .select_related("created_by")
-        .prefetch_related("interviews")
-    )
+    keys = visible_api_keys(viewer).select_related("created_by").prefetch_related("interviews")
     endpoints = visible_webhook_endpoints(viewer).prefetch_related("interviews")
-    return render(
-        request, "dashboard/integrations.html", {"keys": keys, "endpoints": endpoints}
-    )
+    return render(request, "dashboard/integrations.html", {"keys": keys, "endpoints": endpoints})
 
 
 @staff_view("integrations.manage")
