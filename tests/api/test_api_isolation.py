@@ -19,7 +19,8 @@ from isolation_objects import FOREIGN_MARKER, make_interview, make_invitation
 
 from oneway.accounts.models import User
 from oneway.api.v1 import api
-from oneway.core.models import Answer, AuditEntry, Interview, Organisation, Take
+from oneway.core.models import Answer, AuditEntry, Interview, Membership, Organisation, Take
+from oneway.live.models import LiveInterview, SlotOffer
 from oneway.media.models import MediaItem
 
 from .conftest import ApiClient
@@ -73,14 +74,33 @@ def objects_in(interview: Interview, marker: str = "") -> dict[str, int]:
         invitation_id=invitation.pk,
         data={"title": marker},
     )
-    return {"interview_id": interview.pk, "invitation_id": invitation.pk, "answer_id": answer.pk}
+    live = LiveInterview.objects.create(
+        organisation=interview.organisation,
+        interview=interview,
+        title=f"{marker} live",
+        meeting_url="https://meet.example.com/abc",
+        candidate_name=f"{marker} candidate",
+        candidate_email="live@example.com",
+        candidate_timezone="UTC",
+    )
+    offer = SlotOffer.objects.create(organisation=interview.organisation, name=f"{marker} offer")
+    member = Membership.objects.filter(organisation=interview.organisation).first()
+    return {
+        "interview_id": interview.pk,
+        "invitation_id": invitation.pk,
+        "answer_id": answer.pk,
+        "live_interview_id": live.pk,
+        "slot_offer_id": offer.pk,
+        "user_id": member.user_id if member else 0,
+    }
 
 
 SIBLING_MARKER = "Sibling-4K"
 
 
-def _future() -> str:
-    return (timezone.now() + datetime.timedelta(days=30)).isoformat()
+def _future(hours: int = 0) -> str:
+    moment = timezone.now() + datetime.timedelta(days=30, hours=hours)
+    return moment.replace(minute=0, second=0, microsecond=0).isoformat()
 
 
 BODIES: dict[str, Callable[[dict[str, int]], Any]] = {
@@ -96,9 +116,24 @@ BODIES: dict[str, Callable[[dict[str, int]], Any]] = {
     },
     "POST /api/v1/invitations/{invitation_id}/extend": lambda o: {"deadline": _future()},
     "POST /api/v1/invitations/{invitation_id}/decision": lambda o: {"status": "shortlisted"},
+    "POST /api/v1/live-interviews": lambda o: {
+        "title": "Second round",
+        "interviewer_ids": [o["user_id"]],
+        "meeting_url": "https://meet.example.com/xyz",
+        "candidate_name": "Live Person",
+        "candidate_email": "live.person@example.com",
+        "candidate_timezone": "UTC",
+        "starts_at": _future(),
+        "interview_id": o["interview_id"],
+    },
+    "POST /api/v1/slot-offers": lambda o: {
+        "name": "Next week",
+        "timezone": "UTC",
+        "ranges": [{"starts_at": _future(), "ends_at": _future(hours=3)}],
+    },
 }
 # Operations that act on no existing object: nothing foreign to find.
-NO_OBJECT = {"POST /api/v1/interviews"}
+NO_OBJECT = {"POST /api/v1/interviews", "POST /api/v1/slot-offers"}
 
 
 def call(client: ApiClient, op: Operation, objects: dict[str, int]) -> Any:
@@ -117,7 +152,7 @@ def test_the_walk_finds_the_operations() -> None:
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=str)
 def test_every_operation_is_covered(op: Operation) -> None:
-    known = {"interview_id", "invitation_id", "answer_id"}
+    known = {"interview_id", "invitation_id", "answer_id", "live_interview_id", "slot_offer_id"}
     assert set(op.params) <= known, f"{op}: add {set(op.params) - known} to objects_in"
     assert op.method in ("get", "post"), f"{op}: teach this test the method"
     if op.has_body:
@@ -140,7 +175,9 @@ def world(
     other_org: Organisation,
     admin_user: User,
     make_key: Callable[..., Any],
+    make_member: Callable[..., User],
 ) -> World:
+    make_member(other_org)
     mine = make_interview(org, title="Mine")
     sibling = make_interview(org, title=f"{SIBLING_MARKER} sibling")
     foreign = make_interview(other_org, title=f"{FOREIGN_MARKER} foreign")
@@ -202,6 +239,7 @@ def test_nothing_was_written_through_a_refused_call(world: World) -> None:
     from oneway.reviews.models import Decision
 
     assert not Invitation.objects.filter(name__in=["New Person", "Bulk Person"]).exists()
+    assert not LiveInterview.objects.filter(candidate_name="Live Person").exists()
     assert not Decision.objects.exists()
     assert not Invitation.objects.filter(status="revoked").exists()
 

@@ -13,7 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from oneway.api.problems import Problem, field_error, from_django, problem_response
-from oneway.api.routers import answers, audit, interviews, invitations, reviews
+from oneway.api.routers import answers, audit, interviews, invitations, live, reviews
 
 logger = logging.getLogger(__name__)
 
@@ -189,4 +189,5 @@ api.add_router("", interviews.router)
 api.add_router("", invitations.router)
 api.add_router("", answers.router)
 api.add_router("", reviews.router)
+api.add_router("", live.router)
 api.add_router("", audit.router)
