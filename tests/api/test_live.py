@@ -92,7 +92,9 @@ def test_bad_slot_ranges_are_field_errors(write_api: ApiClient) -> None:
     assert not SlotOffer.objects.exists()
 
 
-def test_interviewers_must_be_members(write_api: ApiClient, make_member: Any, other_org: Any) -> None:
+def test_interviewers_must_be_members(
+    write_api: ApiClient, make_member: Any, other_org: Any
+) -> None:
     stranger = make_member(other_org)
     response = write_api.post(
         "/api/v1/live-interviews",

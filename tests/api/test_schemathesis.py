@@ -53,7 +53,7 @@ def api_secret(org: Any, admin_user: Any, connection_kept: None) -> str:
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
