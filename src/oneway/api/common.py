@@ -5,7 +5,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from django.http import HttpRequest
 from ninja import Schema
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator
 
 from oneway.access import Viewer
 from oneway.api.pagination import MAX_ID, MAX_LIMIT
@@ -13,6 +13,22 @@ from oneway.api.pagination import MAX_ID, MAX_LIMIT
 T = TypeVar("T")
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _to_utc(value: datetime.datetime) -> datetime.datetime:
+    if value.tzinfo is None:
+        raise ValueError("Give the time with an offset or Z.")
+    try:
+        value = value.astimezone(datetime.UTC)
+    except OverflowError:
+        raise ValueError("The time is out of range.") from None
+    if not 1970 <= value.year <= 2200:
+        raise ValueError("The time must be between 1970 and 2200.")
+    return value
+
+
+# Input times: ISO 8601 with an offset (or Z), turned into UTC.
+UtcDateTime = Annotated[datetime.datetime, AfterValidator(_to_utc)]
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
 
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from oneway.access import Viewer, require, visible_interviews
-from oneway.api.common import CURSOR_DESCRIPTION, Id, Limit, Page, utc, viewer_of
+from oneway.api.common import CURSOR_DESCRIPTION, Id, Limit, Page, UtcDateTime, utc, viewer_of
 from oneway.api.pagination import DEFAULT_LIMIT, page
 from oneway.core.models import AuditEntry, Interview
 
@@ -31,7 +31,7 @@ class AuditFilters(Schema):
     interview: Id | None = None
     invitation: Id | None = None
     action: str | None = Field(None, max_length=100, pattern=r"^[a-z_.]+$")
-    since: datetime.datetime | None = Field(None, description="Only events at or after this time.")
+    since: UtcDateTime | None = Field(None, description="Only events at or after this time.")
     cursor: str | None = Field(None, max_length=200, description=CURSOR_DESCRIPTION)
     limit: Limit = DEFAULT_LIMIT
 

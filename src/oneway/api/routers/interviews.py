@@ -16,6 +16,7 @@ from oneway.api.common import (
     Input,
     Limit,
     Page,
+    UtcDateTime,
     utc,
     viewer_of,
 )
@@ -90,7 +91,7 @@ def interview_out(interview: Interview) -> InterviewOut:
 
 class InterviewFilters(Schema):
     status: Literal["active", "archived"] | None = None
-    updated_since: datetime.datetime | None = Field(None, description=UPDATED_SINCE_DESCRIPTION)
+    updated_since: UtcDateTime | None = Field(None, description=UPDATED_SINCE_DESCRIPTION)
     cursor: str | None = Field(None, max_length=200, description=CURSOR_DESCRIPTION)
     limit: Limit = DEFAULT_LIMIT
 
@@ -129,7 +130,7 @@ class InterviewIn(Input):
     intro_text: str = Field("", max_length=10000)
     thank_you_text: str = Field("", max_length=10000)
     deadline_mode: DeadlineMode = DeadlineMode.RELATIVE
-    deadline_at: datetime.datetime | None = Field(None, description="For a fixed deadline.")
+    deadline_at: UtcDateTime | None = Field(None, description="For a fixed deadline.")
     deadline_timezone: str | None = Field(None, max_length=64)
     deadline_days: int = Field(5, ge=1, le=90)
     blind_mode: bool = False
@@ -145,12 +146,6 @@ def create_interview(request: HttpRequest, body: InterviewIn) -> Status[Intervie
     require(viewer, "interviews.edit")
     if viewer.interview_ids is not None:
         raise Problem(403, "A key limited to some interviews cannot create interviews.")
-    if body.deadline_at is not None and body.deadline_at.tzinfo is None:
-        raise Problem(
-            422,
-            "Times need an offset.",
-            errors=[field_error("deadline_at", "Give the time with an offset or Z.")],
-        )
     fields = body.model_dump(exclude={"questions"}, exclude_none=True)
     with transaction.atomic():
         interview = interview_create(
