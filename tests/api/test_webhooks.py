@@ -175,6 +175,7 @@ def test_redirects_are_not_followed(receiver: Callable[[list[str]], Receiver]) -
 
 
 def test_events_filtered_by_type_and_interview(
+    monkeypatch: pytest.MonkeyPatch,
     endpoint_for: Callable[..., Any],
     interview: Interview,
     invitation: Invitation,
@@ -183,6 +184,10 @@ def test_events_filtered_by_type_and_interview(
 ) -> None:
     from isolation_objects import make_interview, make_invitation
 
+    def unreachable(host: str, port: int) -> str:
+        raise webhooks.Refused("no network in tests")
+
+    monkeypatch.setattr(webhooks, "resolve", unreachable)
     other = make_interview(org, title="Other")
     only_other, _s = endpoint_for("https://hooks.example.com/a", interviews=[other])
     only_opened, _s = endpoint_for("https://hooks.example.com/b", events=["invitation.opened"])
@@ -274,3 +279,36 @@ def test_a_bad_endpoint_form_rerenders(admin_client: Client) -> None:
     assert response.status_code == 200
     assert b"Enter a valid URL" in response.content
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_live_booked_carries_the_time(
+    monkeypatch: pytest.MonkeyPatch,
+    endpoint_for: Callable[..., Any],
+    org: Organisation,
+    admin_user: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from oneway.live.services import live_interview_schedule
+
+    monkeypatch.setattr(webhooks, "resolve", lambda host, port: "192.0.2.1")
+    monkeypatch.setattr(webhooks, "post", lambda *a, **k: webhooks.Outcome(204, "", "", 1))
+    endpoint, _secret = endpoint_for("https://hooks.example.com/live", events=["live.booked"])
+    starts = (timezone.now() + datetime.timedelta(days=3)).replace(microsecond=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        live = live_interview_schedule(
+            organisation=org,
+            actor=admin_user,
+            title="Second round",
+            interviewers=[admin_user],
+            meeting_url="https://meet.example.com/abc",
+            candidate_name="Ada Lovelace",
+            candidate_email="ada@example.com",
+            candidate_timezone="UTC",
+            starts_at=starts,
+        )
+    message = WebhookMessage.objects.get(endpoint=endpoint)
+    payload = json.loads(message.payload)
+    assert payload["type"] == "live.booked"
+    assert payload["data"]["live_interview_id"] == live.pk
+    assert payload["data"]["starts_at"] == starts.isoformat().replace("+00:00", "Z")
+    assert message.delivered_at is not None

@@ -74,9 +74,14 @@ def event_for(entry: AuditEntry) -> tuple[str, int | None, dict[str, Any]] | Non
     elif event == "decision.changed":
         data = {"from": entry.data.get("from"), "to": entry.data.get("to")}
     elif event.startswith("live."):
-        data = {"live_interview_id": int(entry.object_id)}
-        if "to" in entry.data:
-            data["starts_at"] = entry.data["to"]
+        from oneway.live.models import LiveInterview
+
+        live = LiveInterview.objects.filter(pk=int(entry.object_id)).first()
+        data = {
+            "live_interview_id": int(entry.object_id),
+            "starts_at": iso(live.starts_at) if live is not None else None,
+            "status": live.status if live is not None else None,
+        }
     invitation = (
         Invitation.objects.select_related("interview").filter(pk=invitation_id).first()
         if invitation_id is not None and event != "candidate.erased"
