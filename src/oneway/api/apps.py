@@ -7,7 +7,9 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from oneway.api.events import ACTION_EVENTS
         from oneway.api.webhooks import queue_for_entry
-        from oneway.core.audit import action_logged
+        from oneway.core.audit import action_logged, announce_actions
 
+        announce_actions(ACTION_EVENTS)
         action_logged.connect(queue_for_entry, dispatch_uid="oneway.api.webhooks")

@@ -1,6 +1,7 @@
 """Writing the audit log. Every service calls ``log_action``."""
 
 import ipaddress
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -11,8 +12,15 @@ from django.http import HttpRequest
 from oneway.core.models import AuditEntry, Organisation
 
 # Sent with ``entry=<AuditEntry>`` once the transaction that wrote the entry has committed
-# (webhooks listen to it, so nothing is announced that was rolled back).
+# (so nothing is announced that was rolled back), for the actions a listener asked for
+# with ``announce_actions`` (webhooks do); other entries cost nothing after commit.
 action_logged = Signal()
+_announced: set[str] = set()
+
+
+def announce_actions(actions: Iterable[str]) -> None:
+    """Ask for ``action_logged`` to be sent for these actions."""
+    _announced.update(actions)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -76,5 +84,8 @@ def log_action(
         data=data or {},
         ip=client_ip(request),
     )
-    transaction.on_commit(lambda: action_logged.send(sender=AuditEntry, entry=entry), robust=True)
+    if action in _announced:
+        transaction.on_commit(
+            lambda: action_logged.send(sender=AuditEntry, entry=entry), robust=True
+        )
     return entry
