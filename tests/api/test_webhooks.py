@@ -312,3 +312,31 @@ def test_live_booked_carries_the_time(
     assert payload["data"]["live_interview_id"] == live.pk
     assert payload["data"]["starts_at"] == starts.isoformat().replace("+00:00", "Z")
     assert message.delivered_at is not None
+
+
+def test_a_lost_retry_is_found_again(endpoint_for: Callable[..., Any]) -> None:
+    endpoint, _secret = endpoint_for("https://hooks.example.com/x")
+    now = timezone.now()
+    lost = WebhookMessage.objects.create(
+        endpoint=endpoint,
+        msg_id="msg_lost",
+        event="candidate.completed",
+        payload="{}",
+        next_attempt_at=now - datetime.timedelta(minutes=11),
+    )
+    WebhookMessage.objects.create(
+        endpoint=endpoint,
+        msg_id="msg_waiting",
+        event="candidate.completed",
+        payload="{}",
+        next_attempt_at=now - datetime.timedelta(minutes=2),
+    )
+    WebhookMessage.objects.create(
+        endpoint=endpoint,
+        msg_id="msg_done",
+        event="candidate.completed",
+        payload="{}",
+        next_attempt_at=now - datetime.timedelta(hours=1),
+        delivered_at=now,
+    )
+    assert webhooks.overdue_message_ids(now=now) == [lost.pk]

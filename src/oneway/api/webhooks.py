@@ -302,6 +302,24 @@ def endpoint_disable(*, endpoint: WebhookEndpoint, now: datetime.datetime) -> No
         )
 
 
+OVERDUE_MINUTES = 10
+
+
+def overdue_message_ids(*, now: datetime.datetime | None = None) -> list[int]:
+    """Messages whose next attempt is long overdue (its task was lost with a worker)."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(minutes=OVERDUE_MINUTES)
+    return list(
+        WebhookMessage.objects.filter(
+            delivered_at__isnull=True,
+            gave_up_at__isnull=True,
+            next_attempt_at__lt=cutoff,
+            endpoint__enabled=True,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
 def queue_for_entry(entry: AuditEntry, **_: Any) -> None:
     """``action_logged`` receiver: create the messages and queue their first attempt."""
     from oneway.api.tasks import deliver_webhook
