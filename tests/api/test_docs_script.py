@@ -73,23 +73,27 @@ def test_the_documented_script_runs(
         "WEBHOOK_SECRET": webhook_secret,
         "RECEIVER_PORT": str(port),
     }
-    script = subprocess.Popen(
+    with subprocess.Popen(
         ["sh", "e2e.sh"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    try:
-        invitation = wait_until(lambda: Invitation.objects.filter(email="ada@example.com").first())
-        wait_until(lambda: listening(port))
-        # The candidate answers the question and finishes.
-        Answer.objects.create(
-            invitation=invitation,
-            question=invitation.interview.questions.get(),
-            text="I stayed on the phone until it worked.",
-            submitted_at=timezone.now(),
-        )
-        invitation_complete(invitation=invitation)
-        out, err = script.communicate(timeout=60)
-    finally:
-        script.kill()
+    ) as script:
+        try:
+            invitation = wait_until(
+                lambda: Invitation.objects.filter(email="ada@example.com").first()
+            )
+            wait_until(lambda: listening(port))
+            # The candidate answers the question and finishes.
+            Answer.objects.create(
+                invitation=invitation,
+                question=invitation.interview.questions.get(),
+                text="I stayed on the phone until it worked.",
+                submitted_at=timezone.now(),
+            )
+            invitation_complete(invitation=invitation)
+            out, err = script.communicate(timeout=60)
+        except BaseException:
+            script.kill()
+            script.communicate()
+            raise
     assert script.returncode == 0, err.decode()
     lines = out.decode().splitlines()
     assert lines[0] == f"interview {invitation.interview_id}"
