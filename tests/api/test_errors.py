@@ -147,3 +147,15 @@ def test_a_time_without_offset_is_refused(write_api: ApiClient, invitation: Invi
     )
     assert response.status_code == 422
     assert fields(response) == ["deadline"]
+
+
+def test_guessing_keys_is_rate_limited_per_address(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oneway.api import gateway
+
+    cache.clear()
+    monkeypatch.setattr(gateway, "FAILED_AUTH_PER_MINUTE", 2)
+    guesser = ApiClient("ow_guess")
+    statuses = [guesser.get("/api/v1/interviews").status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
