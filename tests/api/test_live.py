@@ -130,3 +130,24 @@ def test_a_live_interview_of_a_blind_candidate_shows_the_alias(
     body = read_api.get(f"/api/v1/live-interviews/{live.pk}").json()
     assert body["candidate_name"].startswith("Candidate ")
     assert body["candidate_email"] is None
+
+
+def test_a_limited_key_must_name_one_of_its_interviews(
+    org: Any, admin_user: User, interview: Interview, make_key: Any
+) -> None:
+    _key, secret = make_key(org, admin_user, "write", [interview])
+    api = ApiClient(secret)
+    body = {
+        "title": "x",
+        "interviewer_ids": [admin_user.pk],
+        "meeting_url": "https://meet.example.com/abc",
+        "candidate_name": "A",
+        "candidate_email": "a@example.com",
+        "candidate_timezone": "UTC",
+        "starts_at": _at(3),
+    }
+    response = api.post("/api/v1/live-interviews", body)
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["field"] == "interview_id"
+    assert api.get("/api/v1/slot-offers").json()["data"] == []
+    assert not LiveInterview.objects.exists()
