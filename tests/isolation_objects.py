@@ -267,3 +267,58 @@ OBJECT_FACTORIES: dict[str, Callable[[Organisation], int | str]] = {
     "media_item_id": _media_item,
     "data_request_id": _data_request,
 }
+
+
+# --- API keys and webhooks (issue 15) ---------------------------------------------------
+
+
+def _org_creator(org: Organisation) -> User:
+    membership = Membership.objects.filter(organisation=org, role=Role.OWNER).first()
+    if membership is not None:
+        return membership.user
+    user = User.objects.create_user(f"integrations-{org.slug}@example.com", "x" * 20)
+    Membership.objects.create(organisation=org, user=user, role=Role.OWNER)
+    return user
+
+
+def make_api_key(org: Organisation) -> int:
+    from oneway.api.services import api_key_create
+
+    key, _secret = api_key_create(
+        organisation=org, actor=_org_creator(org), name=f"{FOREIGN_MARKER} key", scope="read"
+    )
+    return key.pk
+
+
+def org_webhook_endpoint(org: Organisation) -> Any:
+    from oneway.api.models import WebhookEndpoint
+    from oneway.api.services import webhook_endpoint_create
+
+    endpoint = WebhookEndpoint.objects.filter(organisation=org).first()
+    if endpoint is None:
+        endpoint, _secret = webhook_endpoint_create(
+            organisation=org,
+            actor=_org_creator(org),
+            url=f"https://hooks.example.com/{FOREIGN_MARKER}",
+            description=FOREIGN_MARKER,
+            events=["candidate.completed"],
+        )
+    return endpoint
+
+
+def make_webhook_message(org: Organisation) -> int:
+    from oneway.api.models import WebhookMessage
+
+    endpoint = org_webhook_endpoint(org)
+    message = WebhookMessage.objects.create(
+        endpoint=endpoint,
+        msg_id=f"msg_{FOREIGN_MARKER}_{org.pk}",
+        event="candidate.completed",
+        payload="{}",
+    )
+    return message.pk
+
+
+OBJECT_FACTORIES["api_key_id"] = make_api_key
+OBJECT_FACTORIES["webhook_endpoint_id"] = lambda org: org_webhook_endpoint(org).pk
+OBJECT_FACTORIES["webhook_message_id"] = make_webhook_message

@@ -38,6 +38,7 @@ import hmac
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -64,6 +65,9 @@ from oneway.media.models import MediaItem
 from oneway.reviews.models import Comment, Review, ReviewerAssignment, ShareLink
 
 REVEAL_ACTION = "candidate.identity_revealed"
+
+if TYPE_CHECKING:
+    from oneway.api.models import ApiKey, WebhookEndpoint
 
 
 @dataclass(frozen=True)
@@ -473,3 +477,34 @@ def access_data_request(viewer: Viewer, data_request_id: int) -> DataRequest:
     if data_request is None:
         raise Http404(_("No such data request."))
     return data_request
+
+
+# --- API keys and webhook endpoints (issue 15) -------------------------------------------
+
+
+def visible_api_keys(viewer: Viewer) -> "QuerySet[ApiKey]":
+    from oneway.api.models import ApiKey
+
+    require(viewer, "integrations.manage")
+    return ApiKey.objects.filter(organisation=viewer.org)
+
+
+def access_api_key(viewer: Viewer, api_key_id: int) -> "ApiKey":
+    key = visible_api_keys(viewer).filter(pk=api_key_id).first()
+    if key is None:
+        raise Http404(_("No such API key."))
+    return key
+
+
+def visible_webhook_endpoints(viewer: Viewer) -> "QuerySet[WebhookEndpoint]":
+    from oneway.api.models import WebhookEndpoint
+
+    require(viewer, "integrations.manage")
+    return WebhookEndpoint.objects.filter(organisation=viewer.org)
+
+
+def access_webhook_endpoint(viewer: Viewer, webhook_endpoint_id: int) -> "WebhookEndpoint":
+    endpoint = visible_webhook_endpoints(viewer).filter(pk=webhook_endpoint_id).first()
+    if endpoint is None:
+        raise Http404(_("No such webhook endpoint."))
+    return endpoint

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "axes",
     "csp",
+
+    "ninja",
     "oneway.accounts",
     "oneway.core",
     "oneway.uploads",
@@ -416,3 +418,14 @@ TEMPLATES[0]["OPTIONS"]["builtins"] = [  # type: ignore[index]
     "oneway.core.templatetags.staff_times",
     "oneway.core.templatetags.audit_words",
 ]
+
+# --- REST API and webhooks (issue 15) -------------------------------------------------
+# Requests per API key per minute (RateLimit headers tell clients where they stand).
+API_RATE_LIMIT = envint("ONEWAY_API_RATE_LIMIT", 400)
+# Largest request body the API accepts, in bytes (bigger answers 413).
+API_MAX_BODY = envint("ONEWAY_API_MAX_BODY", 1024 * 1024)
+# Webhooks may reach private, loopback and link-local addresses only when this is on.
+WEBHOOK_ALLOW_PRIVATE = envbool("ONEWAY_WEBHOOK_ALLOW_PRIVATE", False)
+# Seconds to wait for a webhook receiver; days an endpoint may fail before it is disabled.
+WEBHOOK_TIMEOUT = envint("ONEWAY_WEBHOOK_TIMEOUT", 10)
+WEBHOOK_DISABLE_AFTER_DAYS = envint("ONEWAY_WEBHOOK_DISABLE_AFTER_DAYS", 3)

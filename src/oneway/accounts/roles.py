@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "shares.manage": frozenset({Role.OWNER, Role.ADMIN}),
     # Issue 12: people's data requests, retention runs and legal holds.
     "data_requests.manage": frozenset({Role.OWNER, Role.ADMIN}),
+    "integrations.manage": frozenset({Role.OWNER, Role.ADMIN}),
 }
 
 

@@ -1,14 +1,27 @@
 """Writing the audit log. Every service calls ``log_action``."""
 
 import ipaddress
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.dispatch import Signal
 from django.http import HttpRequest
 from python_ipware import IpWare
 
 from oneway.core.models import AuditEntry, Organisation
+
+# Sent with ``entry=<AuditEntry>`` once the transaction that wrote the entry has committed
+# (so nothing is announced that was rolled back), for the actions a listener asked for
+# with ``announce_actions`` (webhooks do); other entries cost nothing after commit.
+action_logged = Signal()
+_announced: set[str] = set()
+
+
+def announce_actions(actions: Iterable[str]) -> None:
+    """Ask for ``action_logged`` to be sent for these actions."""
+    _announced.update(actions)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -52,11 +65,20 @@ def log_action(
     data: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> AuditEntry:
-    """Append one entry. ``actor`` is a user (or None for the system/candidates)."""
+    """Append one entry. ``actor`` is a user (or None for the system/candidates).
+
+    A request made with an API key (``request.api_key_id``, set by the API) names the key:
+    in ``actor_label`` and as ``data["api_key"]``.
+    """
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    api_key_id = getattr(request, "api_key_id", None)
+    if api_key_id is not None:
+        data = {**(data or {}), "api_key": api_key_id}
+        if not actor_label:
+            actor_label = f"api-key:{api_key_id}"
     if not actor_label:
         actor_label = user.email if user is not None else "system"
-    return AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         organisation=organisation,
         actor=user,
         actor_label=actor_label,
@@ -68,3 +90,8 @@ def log_action(
         data=data or {},
         ip=client_ip(request),
     )
+    if action in _announced:
+        transaction.on_commit(
+            lambda: action_logged.send(sender=AuditEntry, entry=entry), robust=True
+        )
+    return entry

@@ -4,6 +4,7 @@ from oneway.dashboard.views import (
     audit,
     data_requests,
     home,
+    integrations,
     interviews,
     invitations,
     library,
@@ -114,6 +115,36 @@ urlpatterns = [
         "library/<int:library_question_id>/delete/",
         library.library_question_delete_view,
         name="library_question_delete",
+    ),
+    # Integrations: API keys and webhooks
+    path("integrations/", integrations.integrations, name="integrations"),
+    path("integrations/keys/new/", integrations.api_key_create_view, name="api_key_create"),
+    path(
+        "integrations/keys/<int:api_key_id>/revoke/",
+        integrations.api_key_revoke_view,
+        name="api_key_revoke",
+    ),
+    path("integrations/webhooks/new/", integrations.webhook_create_view, name="webhook_create"),
+    path(
+        "integrations/webhooks/<int:webhook_endpoint_id>/",
+        integrations.webhook_detail,
+        name="webhook_detail",
+    ),
+    path(
+        "integrations/webhooks/<int:webhook_endpoint_id>/rotate/",
+        integrations.webhook_rotate_view,
+        name="webhook_rotate",
+    ),
+    path(
+        "integrations/webhooks/<int:webhook_endpoint_id>/delete/",
+        integrations.webhook_delete_view,
+        name="webhook_delete",
+    ),
+    path(
+        "integrations/webhooks/<int:webhook_endpoint_id>/messages/<int:webhook_message_id>/"
+        "redeliver/",
+        integrations.webhook_redeliver_view,
+        name="webhook_redeliver",
     ),
     # Audit log
     path("audit/", audit.audit, name="audit"),
