@@ -114,7 +114,8 @@ def two_trip_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_upload_paths_take_the_lane_and_the_rest_the_site() -> None:
-    assert isinstance(application.uploads, UploadsHandler)
+    # Behind the slow-body gate (oneway.core.bodygate), the router of the two lanes.
+    assert isinstance(application.app.uploads, UploadsHandler)
     status, headers, _ = call("OPTIONS", "/uploads/", {})
     assert status == 204
     assert headers["Tus-Version"] == "1.0.0"
