@@ -359,7 +359,7 @@ WHISPER_MODEL_DIR = envstr("ONEWAY_WHISPER_MODEL_DIR")
 # of them saw (oneway.core.audit.client_ip, used by rate limits, axes and the audit log).
 ONEWAY_PROXY_COUNT = envint("ONEWAY_PROXY_COUNT", 0)
 # Slow request bodies (oneway.core.bodygate): requests reading a body at once per web
-# process (keep it below granian's --blocking-threads), and the seconds a body may go
+# process (keep it at least 2 below granian's --blocking-threads), and the seconds a body may go
 # without a byte (16 KiB) before its read fails.
 BODY_SLOTS = envint("ONEWAY_BODY_SLOTS", 4)
 BODY_IDLE_SECONDS = envint("ONEWAY_BODY_IDLE_SECONDS", 10)

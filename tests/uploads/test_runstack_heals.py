@@ -131,7 +131,7 @@ class Uploader(threading.Thread):
         self.error = ""
 
     def run(self) -> None:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 150
         location = ""
         offset = 0
         step = -(-len(self.data) // PIECES)
@@ -145,7 +145,7 @@ class Uploader(threading.Thread):
                             "Upload-Defer-Length": "1",
                             "Upload-Metadata": encode_metadata(**self.metadata),
                         },
-                        timeout=5,
+                        timeout=15,
                     )
                     assert created.status_code == 201, created.text
                     location = created.headers["Location"]
@@ -161,7 +161,7 @@ class Uploader(threading.Thread):
                         "Upload-Offset": str(offset),
                         "Content-Type": "application/offset+octet-stream",
                     },
-                    timeout=5,
+                    timeout=15,
                 )
                 if answer.status_code != 204:
                     raise RuntimeError(f"{answer.status_code} {answer.text[:200]}")
@@ -176,7 +176,7 @@ class Uploader(threading.Thread):
                 time.sleep(0.3)
                 if location:
                     with contextlib.suppress(requests.RequestException, KeyError, ValueError):
-                        head = requests.head(location, headers=self.headers, timeout=5)
+                        head = requests.head(location, headers=self.headers, timeout=15)
                         offset = int(head.headers["Upload-Offset"])
 
 
@@ -243,8 +243,8 @@ def test_killed_web_and_job_workers_come_back_and_lose_nothing(
         time.sleep(0.2)
 
     for uploader in uploaders:
-        uploader.join(timeout=100)
-        assert uploader.done, uploader.error
+        uploader.join(timeout=160)
+        assert uploader.done, (uploader.error, stack["log"].read_text()[-3000:])
     assert runstack.poll() is None
     # Every answer's recording arrived whole and its media job finished.
     deadline = time.monotonic() + 120

@@ -106,6 +106,10 @@ class CandidateClient(threading.Thread):
                     break
                 time.sleep(self.rng.uniform(0.05, 0.25))
                 continue
+            if response is not None and response.status_code == 503:
+                # Busy receiving other bodies (oneway.core.bodygate): tus clients retry.
+                time.sleep(float(response.headers.get("Retry-After", "1")) / 10)
+                continue
             if response is not None and response.status_code != 409:
                 raise AssertionError(f"PATCH answered {response.status_code}: {response.text}")
             # A lost connection (or a conflict): ask the server where it is.

@@ -114,6 +114,7 @@ def two_trip_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_upload_paths_take_the_lane_and_the_rest_the_site() -> None:
+    # Behind the slow-body gate (oneway.core.bodygate), the router of the two lanes.
     assert isinstance(application.app.uploads, UploadsHandler)
     status, headers, _ = call("OPTIONS", "/uploads/", {})
     assert status == 204

@@ -5,8 +5,9 @@ blocks until the bytes arrive: a client trickling a byte every few seconds holds
 for as long as it likes, and a handful of them stop the whole site. This gate, wrapped
 around the WSGI application (``oneway.wsgi``), bounds that:
 
-- At most ``BODY_SLOTS`` requests per process read a body at once; more are answered
-  ``503`` with ``Retry-After`` at once (tus clients retry), so the server's other threads
+- At most ``BODY_SLOTS`` requests per process read a body at once; one more may wait up
+  to ``SLOT_WAIT`` seconds for a slot (bursts of fast uploads), the rest are answered
+  ``503`` with ``Retry-After`` at once (tus clients retry). So the server's other threads
   are always free for requests without a body, such as pages.
 - Body bytes are read by a helper thread, in ``CHUNK`` pieces; when no piece arrives for
   ``BODY_IDLE_SECONDS`` (a minimum rate of CHUNK bytes per that many seconds) the read
@@ -35,6 +36,9 @@ CHUNK = 16 * 1024
 READ_AHEAD = 16
 MAX_STUCK_READERS = 64
 BUFFERED_BODY_MAX = 16 * 1024 * 1024
+# Requests that may wait for a body slot at once, and for how long.
+SLOT_WAITERS = 1
+SLOT_WAIT = 0.5
 UPLOADS_PREFIX = "/uploads/"
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -181,12 +185,25 @@ class BodyGate:
         self.slots = threading.BoundedSemaphore(int(getattr(settings, "BODY_SLOTS", 4)))
         self.idle = float(getattr(settings, "BODY_IDLE_SECONDS", 10))
         self.stuck = _Stuck()
+        self.waiters = threading.BoundedSemaphore(SLOT_WAITERS)
+
+    def _take_slot(self) -> bool:
+        if self.stuck.count >= MAX_STUCK_READERS:
+            return False
+        if self.slots.acquire(blocking=False):
+            return True
+        if not self.waiters.acquire(blocking=False):
+            return False
+        try:
+            return self.slots.acquire(timeout=SLOT_WAIT)
+        finally:
+            self.waiters.release()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         length = _body_length(environ)
         if length == 0:
             return self.app(environ, start_response)
-        if self.stuck.count >= MAX_STUCK_READERS or not self.slots.acquire(blocking=False):
+        if not self._take_slot():
             return _plain(
                 start_response,
                 "503 Service Unavailable",

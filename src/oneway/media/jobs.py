@@ -17,7 +17,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -347,10 +347,15 @@ def transcribe_item(item_id: int, *, retries_left: int = 0) -> str:
 
 
 def sweep(
-    enqueue: Callable[[int], None], enqueue_transcript: Callable[[int], None]
+    enqueue: Callable[[int], None],
+    enqueue_transcript: Callable[[int], None],
+    *,
+    lost_before: datetime | None = None,
 ) -> dict[str, int]:
     """Find work that stopped: expired leases (a dead worker) and queued items whose queue
-    message was lost. Safe to run anywhere, any time: claiming stays atomic."""
+    message was lost (queued before ``lost_before``, by default LOST_MESSAGE_SECONDS ago).
+    Safe to run anywhere, any time: claiming stays atomic, so a message sent twice runs
+    the job once."""
     now = timezone.now()
     counts = {"requeued": 0, "failed": 0, "lost": 0, "transcripts": 0, "work_dirs": 0}
     stale = MediaItem.objects.filter(
@@ -382,7 +387,8 @@ def sweep(
             counts["requeued"] += 1
             logger.warning("media item %s: worker stopped mid-job; queued again", item.pk)
             enqueue(item.pk)
-    lost_before = now - timedelta(seconds=LOST_MESSAGE_SECONDS)
+    if lost_before is None:
+        lost_before = now - timedelta(seconds=LOST_MESSAGE_SECONDS)
     for item_id in MediaItem.objects.filter(
         state=ProcessingState.QUEUED, queued_at__lt=lost_before
     ).values_list("pk", flat=True):

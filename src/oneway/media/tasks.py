@@ -45,11 +45,14 @@ def media_sweep() -> dict[str, int]:
 
 @on_startup()
 def media_sweep_on_startup() -> None:
-    """A restarted worker picks up what a killed one left at once, not a minute later."""
+    """A restarted worker picks up what a killed one left at once, not a minute later: a
+    killed worker may also have taken messages off the queue without claiming their items,
+    so every item still queued is sent again (claiming is atomic: a job runs once)."""
     from django.db import close_old_connections
+    from django.utils import timezone
 
     try:
-        counts = jobs.sweep(enqueue_processing, enqueue_transcription)
+        counts = jobs.sweep(enqueue_processing, enqueue_transcription, lost_before=timezone.now())
         logger.info("media sweep at worker start-up: %s", counts)
     finally:
         close_old_connections()

@@ -9,6 +9,7 @@ job a killed worker held is queued again once its lease expires (``oneway.media.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -62,10 +63,13 @@ class Child:
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is not None and self.process.poll() is None:
-            try:
+            self.signal_group(sig)
+
+    def signal_group(self, sig: int) -> None:
+        """Signal the process and whatever it started (its own process group)."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                pass
 
 
 class Command(BaseCommand):
@@ -140,7 +144,7 @@ class Command(BaseCommand):
             status = child.exited()
             if status is not None:
                 # Its process group may hold orphans (a web worker whose server died).
-                child.stop(signal.SIGKILL)
+                child.signal_group(signal.SIGKILL)
                 wait = child.schedule_restart(now)
                 self.stderr.write(
                     f"The {child.name} stopped unexpectedly (exit status {status}); "
