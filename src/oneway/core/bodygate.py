@@ -8,7 +8,9 @@ around the WSGI application (``oneway.wsgi``), bounds that:
 - At most ``BODY_SLOTS`` requests per process read a body at once; one more may wait up
   to ``SLOT_WAIT`` seconds for a slot (bursts of fast uploads), the rest are answered
   ``503`` with ``Retry-After`` at once (tus clients retry). So the server's other threads
-  are always free for requests without a body, such as pages.
+  are always free for requests without a body, such as pages. A slot is free again as
+  soon as the application has read the whole body (writing a chunk to disk and the
+  database does not wait on the client, so it does not hold a slot).
 - Body bytes are read by a helper thread, in ``CHUNK`` pieces; when no piece arrives for
   ``BODY_IDLE_SECONDS`` (a minimum rate of CHUNK bytes per that many seconds) the read
   fails. An upload keeps what arrived (as for a dropped connection); any other request is
@@ -63,9 +65,18 @@ class _Stuck:
 class TimedBody:
     """A ``wsgi.input`` whose reads fail after ``idle`` seconds without a byte."""
 
-    def __init__(self, raw: Any, length: int | None, idle: float, stuck: _Stuck) -> None:
+    def __init__(
+        self,
+        raw: Any,
+        length: int | None,
+        idle: float,
+        stuck: _Stuck,
+        on_complete: Callable[[], None] | None = None,
+    ) -> None:
         self._raw = raw
         self._left = length  # None: chunked, read to the end
+        self._unread = length  # bytes the application has not read yet
+        self._on_complete = on_complete
         self._idle = idle
         self._stuck = stuck
         self._pieces: queue.Queue[bytes | BaseException] = queue.Queue(READ_AHEAD)
@@ -120,6 +131,16 @@ class TimedBody:
             self._done = True
         return item
 
+    def _consumed(self, data: bytes) -> bytes:
+        """Once the application has the whole body, its slot is free for another reader:
+        the thread no longer waits on the client."""
+        if self._unread is not None:
+            self._unread -= len(data)
+        if self._on_complete is not None and (self._done or self._unread == 0):
+            self._on_complete()
+            self._on_complete = None
+        return data
+
     def read(self, size: int | None = -1) -> bytes:
         """Up to ``size`` bytes (all when -1/None), fewer only at the end of the body."""
         while not self._done and (size is None or size < 0 or len(self._buffer) < size):
@@ -128,7 +149,7 @@ class TimedBody:
             data, self._buffer = self._buffer, b""
         else:
             data, self._buffer = self._buffer[:size], self._buffer[size:]
-        return data
+        return self._consumed(data)
 
     def readline(self, size: int | None = -1) -> bytes:
         while not self._done and b"\n" not in self._buffer:
@@ -139,7 +160,7 @@ class TimedBody:
         if size is not None and size >= 0:
             end = min(end, size)
         data, self._buffer = self._buffer[:end], self._buffer[end:]
-        return data
+        return self._consumed(data)
 
     def __iter__(self) -> Any:
         return iter(self.readline, b"")
@@ -210,7 +231,14 @@ class BodyGate:
                 "The server is busy receiving other requests; try again in a few seconds.",
                 **{"Retry-After": "5"},
             )
-        body = TimedBody(environ["wsgi.input"], length, self.idle, self.stuck)
+        released = threading.Event()
+
+        def release() -> None:
+            if not released.is_set():
+                released.set()
+                self.slots.release()
+
+        body = TimedBody(environ["wsgi.input"], length, self.idle, self.stuck, release)
         try:
             is_upload = environ.get("PATH_INFO", "").startswith(UPLOADS_PREFIX)
             if not is_upload and length is not None and length <= BUFFERED_BODY_MAX:
@@ -230,4 +258,4 @@ class BodyGate:
             return self.app(environ, start_response)
         finally:
             body.abandon()
-            self.slots.release()
+            release()
