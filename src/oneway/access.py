@@ -197,7 +197,10 @@ def access_live_interview(viewer: Viewer, live_interview_id: int) -> LiveIntervi
 
 
 def visible_slot_offers(viewer: Viewer) -> QuerySet[SlotOffer]:
-    """Slot offers belong to the organisation, not to one interview."""
+    """Slot offers belong to the organisation, not to one interview: a viewer limited to
+    some interviews (an API key) sees none."""
+    if viewer.interview_ids is not None:
+        return SlotOffer.objects.none()
     return SlotOffer.objects.filter(organisation=viewer.org)
 
 

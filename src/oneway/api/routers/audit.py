@@ -3,14 +3,12 @@
 import datetime
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from oneway.access import Viewer, require, visible_interviews
+from oneway.access import require, visible_audit_entries, visible_interviews
 from oneway.api.common import CURSOR_DESCRIPTION, Id, Limit, Page, UtcDateTime, utc, viewer_of
 from oneway.api.pagination import DEFAULT_LIMIT, page
-from oneway.core.models import AuditEntry, Interview
 
 router = Router(tags=["Audit events"])
 
@@ -36,14 +34,6 @@ class AuditFilters(Schema):
     limit: Limit = DEFAULT_LIMIT
 
 
-def visible_audit_entries(viewer: Viewer) -> QuerySet[AuditEntry]:
-    """The organisation's entries; a key limited to interviews sees only theirs."""
-    entries = AuditEntry.objects.filter(organisation=viewer.org)
-    if viewer.interview_ids is not None:
-        entries = entries.filter(interview_id__in=visible_interviews(viewer).values("pk"))
-    return entries
-
-
 IDENTITY_KEYS = ("name", "email", "candidate", "candidate_name", "candidate_email")
 
 
@@ -66,11 +56,7 @@ def list_audit_events(request: HttpRequest, filters: Query[AuditFilters]) -> Pag
     if filters.since is not None:
         entries = entries.filter(created_at__gte=filters.since)
     rows, next_cursor = page(entries, cursor=filters.cursor, limit=filters.limit)
-    blind = set(
-        Interview.objects.filter(organisation=viewer.org, blind_mode=True).values_list(
-            "pk", flat=True
-        )
-    )
+    blind = set(visible_interviews(viewer).filter(blind_mode=True).values_list("pk", flat=True))
     return Page[AuditEventOut](
         data=[
             AuditEventOut(

@@ -16,7 +16,8 @@ from oneway.access import (
     access_invitation,
     candidate_label,
     require,
-    visible_interviews,
+    visible_live_interviews,
+    visible_slot_offers,
 )
 from oneway.accounts.models import User
 from oneway.api.common import (
@@ -37,19 +38,6 @@ from oneway.live.models import LiveInterview, LiveStatus, SlotOffer
 from oneway.live.services import live_interview_schedule, slot_offer_create
 
 router = Router(tags=["Live interviews"])
-
-
-def visible_live_interviews(viewer: Viewer) -> QuerySet[LiveInterview]:
-    lives = LiveInterview.objects.filter(organisation=viewer.org)
-    if viewer.interview_ids is not None:
-        lives = lives.filter(interview__in=visible_interviews(viewer))
-    return lives
-
-
-def visible_slot_offers(viewer: Viewer) -> QuerySet[SlotOffer]:
-    if viewer.interview_ids is not None:
-        return SlotOffer.objects.none()
-    return SlotOffer.objects.filter(organisation=viewer.org)
 
 
 class LiveOut(Schema):
