@@ -3,6 +3,7 @@
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from oneway.access import access_interview, candidate_alias, viewer_from
@@ -11,6 +12,7 @@ from oneway.core.models import Answer, Invitation
 from oneway.dashboard.review.candidates import media_urls
 from oneway.dashboard.review.common import int_or_none
 from oneway.dashboard.review.context import AnswerBlock
+from oneway.dashboard.review.scorecard_context import competency_choices
 from oneway.reviews.models import Rating, Review
 from oneway.reviews.selectors import compare_order
 from oneway.reviews.services.preferences import PLAYBACK_RATES, playback_rate_of
@@ -83,6 +85,7 @@ def compare(request: HttpRequest, interview_id: int, question_id: int) -> HttpRe
         )
         hidden = interview.blind_mode and invitation_id not in submitted
         block.urls = media_urls(request, viewer, block, hidden=hidden)
+        block.competencies = competency_choices(viewer, current, question)
     names = {}
     if order:
         for invitation_id, name in Invitation.objects.filter(pk__in=order).values_list(
@@ -118,5 +121,8 @@ def compare(request: HttpRequest, interview_id: int, question_id: int) -> HttpRe
             "playback_rate": playback_rate_of(viewer.user),
             "playback_rates": PLAYBACK_RATES,
             "scores": range(1, 6),
+            "competency_rate_url": reverse("dashboard:review_rate_competency", args=[current.pk])
+            if current
+            else "",
         },
     )
