@@ -265,3 +265,17 @@ def test_interview_without_competencies_rates_as_today(
             invitation=candidate, question=answer.question, score=4, reviewer=assigned_reviewer
         )
     review_submit(invitation=candidate, recommendation="yes", note="", reviewer=assigned_reviewer)
+
+
+def test_compare_by_question_rates_on_the_scorecard(
+    scorecard: Scorecard, candidate: Invitation, assigned_reviewer: User, reviewer_client: Client
+) -> None:
+    q1, _q2, q3 = questions(candidate.interview)
+    url = reverse("dashboard:review_compare", args=[candidate.interview_id, q1.pk])
+    content = reviewer_client.get(url).content.decode()
+    assert "Problem solving: Grace Hopper" in content and "Communication: Grace Hopper" in content
+    assert reverse("dashboard:review_rate_competency", args=[candidate.pk]) in content
+    assert "Your rating</legend>" not in content
+    # A question outside the scorecard keeps the single rating.
+    url = reverse("dashboard:review_compare", args=[candidate.interview_id, q3.pk])
+    assert "Your rating</legend>" in reviewer_client.get(url).content.decode()

@@ -191,3 +191,17 @@ def test_words_are_sentences_not_codes() -> None:
         assert text[0].isupper() and "." not in text and "_" not in text, action
     assert action_words("live.slots_offered") == "Offered time slots to choose from"
     assert action_words("made.up") == "made.up"
+
+
+def test_dashboard_rows_name_the_zone(
+    interview: Interview,
+    make_candidate: Callable[..., Invitation],
+    assigned_reviewer: User,
+    reviewer_client: Client,
+) -> None:
+    assigned_reviewer.timezone = "Asia/Tokyo"
+    assigned_reviewer.save()
+    make_candidate(interview, deadline=datetime.datetime(2026, 12, 18, 3, 0, tzinfo=UTC))
+    url = reverse("dashboard:review_dashboard", args=[interview.pk])
+    content = reviewer_client.get(url).content.decode()
+    assert "18 Dec 2026, 12:00 (Asia/Tokyo)" in content

@@ -3,6 +3,7 @@
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from oneway.access import (
@@ -17,6 +18,7 @@ from oneway.core.models import Answer, Invitation
 from oneway.dashboard.review.candidates import media_urls
 from oneway.dashboard.review.common import int_or_none
 from oneway.dashboard.review.context import AnswerBlock
+from oneway.dashboard.review.scorecard_context import competency_choices
 from oneway.reviews.models import Rating, Review
 from oneway.reviews.selectors import compare_order
 from oneway.reviews.services.preferences import PLAYBACK_RATES, playback_rate_of
@@ -91,6 +93,7 @@ def compare(request: HttpRequest, interview_id: int, question_id: int) -> HttpRe
         block.urls = media_urls(
             request, viewer, block, hidden=candidate_identity(viewer, current).hidden
         )
+        block.competencies = competency_choices(viewer, current, question)
     names = {}
     if order:
         rows = list(visible_invitations(viewer).filter(pk__in=order).select_related("interview"))
@@ -123,5 +126,8 @@ def compare(request: HttpRequest, interview_id: int, question_id: int) -> HttpRe
             "playback_rate": playback_rate_of(viewer.user),
             "playback_rates": PLAYBACK_RATES,
             "scores": range(1, 6),
+            "competency_rate_url": reverse("dashboard:review_rate_competency", args=[current.pk])
+            if current
+            else "",
         },
     )

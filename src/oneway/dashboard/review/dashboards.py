@@ -8,10 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.timesince import timeuntil
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from oneway.access import access_interview, require, viewer_from, visible_interviews
 from oneway.accounts.permissions import staff_view
 from oneway.core.models import InvitationStatus
+from oneway.core.templatetags.staff_times import zoned_text
 from oneway.reviews.models import DecisionStatus, ReviewerAssignment
 from oneway.reviews.selectors import (
     OPEN_STATUSES,
@@ -103,7 +102,7 @@ def todo(request: HttpRequest) -> HttpResponse:
 def _when(moment: datetime.datetime | None) -> dict[str, str] | None:
     if moment is None:
         return None
-    return {"iso": moment.isoformat(), "text": date_format(localtime(moment), "j M Y, H:i")}
+    return {"iso": moment.isoformat(), "text": zoned_text(moment)}
 
 
 def row_display(row: CandidateRow, now: datetime.datetime) -> dict[str, Any]:

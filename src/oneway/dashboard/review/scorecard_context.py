@@ -24,6 +24,28 @@ class CompetencyChoice:
     my_score: int | None
 
 
+def competency_choices(
+    viewer: Viewer, invitation: Invitation, question: Any
+) -> list[CompetencyChoice]:
+    """The competencies to rate in this candidate's answer to ``question``, with the
+    viewer's scores so far (empty when the interview has no scorecard)."""
+    review = Review.objects.filter(invitation=invitation, reviewer=viewer.user).first()
+    scorecard = scorecard_of_review(review, invitation.interview)
+    competencies = competencies_for_question(scorecard, question.pk)
+    if not competencies:
+        return []
+    scores = (
+        dict(
+            CompetencyRating.objects.filter(review=review, question=question).values_list(
+                "competency_id", "score"
+            )
+        )
+        if review is not None
+        else {}
+    )
+    return [CompetencyChoice(c, scores.get(c.pk)) for c in competencies]
+
+
 def scorecard_context(
     *,
     viewer: Viewer,
