@@ -1,5 +1,6 @@
 """Oneway settings: everything comes from environment variables (see README)."""
 
+import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -55,6 +56,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request id, request metrics and the JSON access line (issue 14): first, so they see
+    # every response, redirects and refusals included.
+    "oneway.core.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -273,11 +277,17 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # --- Logging --------------------------------------------------------------------------
+LOG_FORMAT = envstr("ONEWAY_LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"ONEWAY_LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "oneway.core.logformat.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": envstr("ONEWAY_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
@@ -312,3 +322,23 @@ MEDIA_X264_PRESET = envstr("ONEWAY_MEDIA_X264_PRESET", "veryfast")
 MEDIA_LEASE_SECONDS = envint("ONEWAY_MEDIA_LEASE_SECONDS", 120)
 MEDIA_MAX_ATTEMPTS = envint("ONEWAY_MEDIA_MAX_ATTEMPTS", 4)
 MEDIA_WORK_DIR = Path(envstr("ONEWAY_MEDIA_WORK_DIR", str(DATA_DIR / "media-work"))).resolve()
+
+# --- Operations: health, metrics, logs, sessions (issue 14) ---------------------------
+# Prometheus metrics of every process on this host (web server workers, job consumer)
+# are kept in this folder and summed at each scrape (prometheus-client's multiprocess
+# mode). A tmpfs such as /run/oneway/metrics in production: emptied at boot.
+METRICS_DIR = Path(envstr("ONEWAY_METRICS_DIR", str(DATA_DIR / "metrics"))).resolve()
+METRICS_DIR.mkdir(parents=True, exist_ok=True)
+# prometheus-client reads this when it is first imported (after the settings).
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
+# /metrics answers only requests bearing this token (Authorization: Bearer ...); without
+# one, /metrics answers 404 and worker hosts use `python -m oneway metrics_exporter`.
+METRICS_TOKEN = envsecret("ONEWAY_METRICS_TOKEN")
+# Probes and scrapes on plain HTTP from the load balancer are not redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# Sessions stay in the database (django.contrib.sessions' default): they outlive a Redis
+# restart, and every web host sees them through the one database.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Every email is counted (oneway_emails_total) on its way to the backend chosen above.
+EMAIL_DELIVERY_BACKEND = EMAIL_BACKEND
+EMAIL_BACKEND = "oneway.core.mailbackend.MeteredEmailBackend"

@@ -11,4 +11,5 @@ urlpatterns = [
     path("media/", include("oneway.media.urls")),
     path("live/", include("oneway.live.urls")),
     path("api/", include("oneway.api.urls")),
+    path("", include("oneway.core.ops_urls")),
 ]

@@ -5,7 +5,7 @@ does no harm.
 """
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, task
 
 
 @db_task(retries=3, retry_delay=60)
@@ -53,3 +53,9 @@ def expire_invitations() -> None:
     from oneway.core.services.invitations import invitations_expire_due
 
     invitations_expire_due()
+
+
+@task()
+def doctor_ping(nonce: str) -> str:
+    """``doctor``'s queue round trip: a worker hands the value back."""
+    return nonce

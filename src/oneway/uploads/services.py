@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oneway.core.audit import log_action
+from oneway.core.metrics import UPLOAD_BYTES, UPLOAD_CHUNKS, UPLOADS
 from oneway.uploads import conf
 from oneway.uploads.backends import Backend, backend_for, backend_name_for_new_upload
 from oneway.uploads.fsio import DISK_FULL_ERRNOS, Spool, StorageFull
@@ -147,7 +148,14 @@ def upload_create(
             data={"purpose": purpose, "owner": upload.owner, "length": length},
             request=request,
         )
+    UPLOADS.labels("created").inc()
     return upload
+
+
+def _count_acknowledged(size: int) -> None:
+    if size:
+        UPLOAD_CHUNKS.inc()
+        UPLOAD_BYTES.inc(size)
 
 
 def parse_checksum(header: str) -> Checksum | None:
@@ -292,6 +300,7 @@ def upload_append(
     ):
         appended = _append_middle(upload_id, offset, body)
         if appended is not None:
+            _count_acknowledged(size)
             return appended
     refusal: TusError | None = None
     with transaction.atomic():
@@ -339,7 +348,11 @@ def upload_append(
             completed_id = upload.id
             transaction.on_commit(lambda: upload_notify_completed(upload_id=completed_id))
     if refusal is not None:
+        UPLOADS.labels("refused").inc()
         raise refusal
+    _count_acknowledged(size)
+    if completing:
+        UPLOADS.labels("completed").inc()
     return upload
 
 
