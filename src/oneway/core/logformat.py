@@ -28,13 +28,13 @@ request_id_var: ContextVar[str | None] = ContextVar("oneway_request_id", default
 
 REDACTED = "[redacted]"
 _TOKEN_LIKE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{22,}(?![A-Za-z0-9_-])")
-_HEX = re.compile(r"[0-9a-f]+\Z")
+_HEX = re.compile(r"[0-9a-f-]+\Z")
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
 def _is_token(match: re.Match[str]) -> bool:
     text = match.group(0)
-    # Lower-case hex runs are ids and digests (upload ids, content hashes), not secrets;
+    # Lower-case hex runs are ids and digests (UUIDs, content hashes), not secrets;
     # runs without a digit are identifiers (task and setting names).
     if _HEX.match(text):
         return False
