@@ -102,3 +102,43 @@ def test_counts_of_other_processes_are_added(scrape: Scrape) -> None:
     after = scrape()
     name = "oneway_emails_total"
     assert value(after, name, outcome="sent") - value(before, name, outcome="sent") == 5
+
+
+def test_a_worker_host_exposes_its_metrics_with_the_exporter(tmp_path: Any) -> None:
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "oneway.settings",
+        "ONEWAY_METRICS_TOKEN": "exporter-token",
+    }
+    exporter = subprocess.Popen(
+        [sys.executable, "-m", "oneway", "metrics_exporter", "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+            except urllib.error.HTTPError as error:
+                assert error.code == 401
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the exporter did not start"
+                time.sleep(0.2)
+        request = urllib.request.Request(url, headers={"Authorization": "Bearer exporter-token"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read().decode()
+        assert "oneway_job_queue_up" in text
+    finally:
+        exporter.terminate()
+        exporter.wait(timeout=10)
