@@ -1,14 +1,12 @@
 """Periodic jobs of the candidate flow."""
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
-
 from oneway.candidate.services import answers_submit_last_takes
 from oneway.core.models import Answer, Invitation, InvitationStatus
 from oneway.core.models.answers import TakeState
+from oneway.core.periodic import periodic_task
 
 
-@db_periodic_task(crontab(minute="*/10"))
+@periodic_task(minutes=10)
 def submit_last_takes_of_closed_interviews() -> int:
     """When an interview closes, an answer recorded but never sent counts with its last
     saved take ("or the last one counts"). Idempotent: sent answers are left alone."""

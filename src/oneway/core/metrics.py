@@ -12,6 +12,8 @@ module is imported); a scrape adds them up. What is measured:
   read from the queue at scrape time;
 - ``oneway_jobs_total{kind,outcome}`` and ``oneway_job_duration_seconds{kind}``: every
   background job run, by task name; outcome ``complete``, ``error`` or ``locked``;
+- ``oneway_periodic_runs_total{job,outcome}``: periodic jobs run or skipped because
+  another consumer ran them this period (oneway.core.periodic);
 - ``oneway_media_processing_seconds{step,outcome}``: rendition and transcript work;
 - ``oneway_emails_total{outcome}``: messages handed to the mail server, sent or failed.
 """
@@ -60,6 +62,11 @@ MEDIA_SECONDS = Histogram(
     "Media processing time (rendition and poster, or transcript), by outcome.",
     ["step", "outcome"],
     buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
+)
+PERIODIC_RUNS = Counter(
+    "oneway_periodic_runs",
+    "Periodic job executions: ran (claimed the period) or skipped (another consumer had).",
+    ["job", "outcome"],
 )
 EMAILS = Counter("oneway_emails", "Email messages handed to the mail server.", ["outcome"])
 

@@ -4,8 +4,9 @@ Each task only calls a service; the services are idempotent, so a retried or dou
 does no harm.
 """
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, task
+from huey.contrib.djhuey import db_task, task
+
+from oneway.core.periodic import periodic_task
 
 
 @db_task(retries=3, retry_delay=60)
@@ -41,14 +42,14 @@ def send_member_invite_email(member_invite_id: int) -> None:
     member_invite_email_send(member_invite_id=member_invite_id)
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic_task(minutes=5)
 def send_due_reminders() -> None:
     from oneway.core.services.invitations import reminders_send_due
 
     reminders_send_due()
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic_task(minutes=1)
 def expire_invitations() -> None:
     from oneway.core.services.invitations import invitations_expire_due
 

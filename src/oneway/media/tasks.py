@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
+from huey.contrib.djhuey import db_task, on_startup
 
 from oneway.core.metrics import MEDIA_SECONDS
+from oneway.core.periodic import periodic_task
 from oneway.media import jobs
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def enqueue_transcription(item_id: int) -> None:
     media_transcribe(item_id)
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic_task(minutes=1)
 def media_sweep() -> dict[str, int]:
     return jobs.sweep(enqueue_processing, enqueue_transcription)
 

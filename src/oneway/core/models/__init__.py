@@ -15,6 +15,7 @@ from oneway.core.models.invitations import (
     ReminderDelivery,
 )
 from oneway.core.models.orgs import MemberInvite, Membership, Organisation
+from oneway.core.models.periodic import PeriodicRun
 
 __all__ = [
     "Answer",
@@ -30,6 +31,7 @@ __all__ = [
     "MemberInvite",
     "Membership",
     "Organisation",
+    "PeriodicRun",
     "Question",
     "ReminderDelivery",
     "Take",
