@@ -13,7 +13,8 @@ class UploadBackend(models.TextChoices):
     # In-progress data in one file in UPLOAD_TEMP_DIR, moved into the default storage.
     LOCAL = "local", _("Local disk")
     # In-progress data as parts of an S3 multipart upload, the tail below the minimum part
-    # size in UPLOAD_TEMP_DIR; the multipart upload is completed in place.
+    # size as small objects in the same bucket (no web host keeps anything of it); the
+    # multipart upload is completed in place.
     S3 = "s3", _("S3 multipart")
 
 
@@ -41,10 +42,12 @@ class Upload(models.Model):
     # Whether the policy has seen (and accepted) the first bytes.
     prefix_checked = models.BooleanField(default=False)
     # S3 multipart state: the upload id, the stored parts ([number, etag, size] each) and
-    # how many bytes they hold; bytes from there to ``offset`` are in the local tail file.
+    # how many bytes they hold; bytes from there to ``offset`` are the tail: one object per
+    # acknowledged chunk ([start, size] each, in order), until they add up to a part.
     s3_upload_id = models.CharField(max_length=1024, blank=True)
     s3_parts = models.JSONField(default=list, blank=True)
     s3_parts_size = models.BigIntegerField(default=0)
+    s3_tail = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     expires_at = models.DateTimeField()

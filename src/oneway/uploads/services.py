@@ -262,7 +262,7 @@ def check_usable(upload: Upload, now: datetime | None = None) -> None:
 
 
 # An S3 upload's multipart state (stored parts).
-_S3_FIELDS = ["s3_upload_id", "s3_parts", "s3_parts_size"]
+_S3_FIELDS = ["s3_upload_id", "s3_parts", "s3_parts_size", "s3_tail"]
 # What a PATCH can change (a short UPDATE: this runs for every chunk of every upload).
 _CHANGING_FIELDS = [
     "length",
