@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export PORT ?= 8000
 export ONEWAY_DATA_DIR ?= $(CURDIR)/var
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
-APT_TEST_PACKAGES := chromium flite ffmpeg
+APT_TEST_PACKAGES := chromium flite ffmpeg nginx
 
 .PHONY: run test lint install install-test js system-test-deps migrate seed web worker clean bench
 
@@ -39,7 +39,8 @@ src/oneway/candidate/static/candidate/vendor/.installed: package.json
 package.json:
 	@true
 
-# Browser tests drive Debian's Chromium; speech for them comes from flite; benchmarks use ffmpeg.
+# Browser tests drive Debian's Chromium; speech for them comes from flite; benchmarks use ffmpeg;
+# tests/deploy runs Debian's nginx with deploy/nginx/oneway.conf.
 system-test-deps:
 	@missing=""; for p in $(APT_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

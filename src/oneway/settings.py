@@ -308,7 +308,8 @@ UPLOAD_MEMORY_BUFFER = envint("ONEWAY_UPLOAD_MEMORY_BUFFER", 1024 * 1024)
 UPLOAD_EXPIRY_HOURS = envint("ONEWAY_UPLOAD_EXPIRY_HOURS", 72)
 UPLOAD_CORS_ORIGINS = envlist("ONEWAY_UPLOAD_CORS_ORIGINS")
 # With S3 storage, in-progress uploads become S3 multipart parts of this size (>= 5 MiB);
-# the tail below it waits in ONEWAY_UPLOAD_DIR. "auto": S3 parts when storage is S3.
+# the chunks of the tail below it wait as objects in the bucket (issue 14), never on a web
+# host's disk. "auto": S3 parts when storage is S3.
 UPLOAD_S3_PART_SIZE = envint("ONEWAY_UPLOAD_S3_PART_SIZE", 5 * 1024 * 1024)
 UPLOAD_BACKEND = envstr("ONEWAY_UPLOAD_BACKEND", "auto")
 # nginx X-Accel-Redirect prefix for local media (empty: Django streams the file).

@@ -55,14 +55,25 @@ def test_readyz_is_503_with_a_problem_body_when_the_queue_is_gone(
 def test_readyz_is_503_when_the_media_folder_is_not_writable(
     client: Client, settings: Any, tmp_path: Path
 ) -> None:
-    settings.MEDIA_ROOT = tmp_path / "missing"
+    (tmp_path / "a-file").write_text("not a folder")
+    settings.MEDIA_ROOT = tmp_path / "a-file" / "media"
     response = client.get("/readyz")
     assert response.status_code == 503
     body = json.loads(response.content)
     assert body["checks"]["storage"] == {
         "ok": False,
-        "detail": f"the media folder {tmp_path / 'missing'} is missing or not writable",
+        "detail": f"the media folder {settings.MEDIA_ROOT} cannot be created or written",
     }
+
+
+@pytest.mark.django_db
+def test_folders_not_made_yet_are_made_not_reported(
+    client: Client, settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "new" / "media"
+    settings.UPLOAD_TEMP_DIR = tmp_path / "new" / "uploads"
+    assert client.get("/readyz").status_code == 200
+    assert settings.UPLOAD_TEMP_DIR.is_dir()
 
 
 @pytest.mark.django_db

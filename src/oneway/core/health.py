@@ -43,14 +43,21 @@ def check_storage() -> str | None:
     if default_storage_is_s3():
         client = default_storage.connection.meta.client  # type: ignore[attr-defined]
         client.head_bucket(Bucket=default_storage.bucket_name)  # type: ignore[attr-defined]
-    else:
-        media = settings.MEDIA_ROOT
-        if not (os.path.isdir(media) and os.access(media, os.W_OK)):
-            return f"the media folder {media} is missing or not writable"
-    upload_dir = settings.UPLOAD_TEMP_DIR
-    if not (os.path.isdir(upload_dir) and os.access(upload_dir, os.W_OK)):
-        return f"the upload folder {upload_dir} is missing or not writable"
+    elif not _writable_folder(settings.MEDIA_ROOT):
+        return f"the media folder {settings.MEDIA_ROOT} cannot be created or written"
+    if not _writable_folder(settings.UPLOAD_TEMP_DIR):
+        return f"the upload folder {settings.UPLOAD_TEMP_DIR} cannot be created or written"
     return None
+
+
+def _writable_folder(path: os.PathLike[str] | str) -> bool:
+    """The folder exists (it is made if missing, as the first upload would) and this
+    process may write in it."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(path, os.W_OK)
 
 
 def check_queue() -> str | None:
