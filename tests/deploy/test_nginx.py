@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import secrets
 import os
+import secrets
 import shutil
 import socket
 import ssl
@@ -51,7 +51,9 @@ class Site:
 
     def get(self, path: str, **kwargs: object) -> requests.Response:
         headers = {"Host": HOST, **kwargs.pop("headers", {})}  # type: ignore[dict-item]
-        return requests.get(f"{self.base}{path}", headers=headers, verify=str(self.cert), timeout=20, **kwargs)  # type: ignore[arg-type]
+        return requests.get(
+            f"{self.base}{path}", headers=headers, verify=str(self.cert), timeout=20, **kwargs
+        )  # type: ignore[arg-type]
 
     def tls_socket(self) -> ssl.SSLSocket:
         context = ssl.create_default_context(cafile=str(self.cert))
@@ -127,7 +129,8 @@ def site(transactional_db: None, tmp_path: Path) -> Iterator[Site]:
     )
     (run / "oneway.conf").write_text(conf)
     temps = "\n".join(
-        f"  {kind}_temp_path {run / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        f"  {kind}_temp_path {run / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     (run / "nginx.conf").write_text(
         f"""user root;
