@@ -48,12 +48,20 @@ class Upload(models.Model):
     s3_parts = models.JSONField(default=list, blank=True)
     s3_parts_size = models.BigIntegerField(default=0)
     s3_tail = models.JSONField(default=list, blank=True)
+    # The per-upload capability (issue 14): a >= 128-bit token handed to the client at
+    # creation (``X-Upload-Token``), stored only as its SHA-256, and the moment until which
+    # it authorises requests without asking the policy (see views._authorize).
+    capability_hash = models.CharField(max_length=64, blank=True)
+    capability_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     expires_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
     # When upload_completed was delivered (see signals.py).
     notified_at = models.DateTimeField(null=True, blank=True)
+
+    # The token itself, on the object upload_create returns (never stored).
+    capability_token = ""
 
     class Meta:
         indexes = [

@@ -20,6 +20,7 @@ anything written past it is cut by the next request (or the sweep).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import uuid
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from oneway.core.audit import log_action
 from oneway.core.metrics import UPLOAD_BYTES, UPLOAD_CHUNKS, UPLOADS
+from oneway.core.tokens import hash_token, new_token
 from oneway.uploads import conf
 from oneway.uploads.backends import Backend, backend_for, backend_name_for_new_upload
 from oneway.uploads.fsio import DISK_FULL_ERRNOS, Spool, StorageFull
@@ -102,6 +104,16 @@ def _actor_label(upload: Upload) -> str:
     return f"upload:{upload.owner}"[:200]
 
 
+def capability_allows(upload: Upload, token: str, now: datetime | None = None) -> bool:
+    """Whether ``token`` is this upload's capability and still valid (no query: the row
+    is the one the request already read)."""
+    if not (token and upload.capability_hash and upload.capability_until):
+        return False
+    if (now or timezone.now()) > upload.capability_until:
+        return False
+    return hmac.compare_digest(hash_token(token), upload.capability_hash)
+
+
 def upload_create(
     *,
     request: HttpRequest,
@@ -134,6 +146,9 @@ def upload_create(
         created_at=now,
         expires_at=grant.expires_at or now + timedelta(hours=conf.expiry_hours()),
     )
+    if grant.capability_until is not None:
+        upload.capability_token, upload.capability_hash = new_token()
+        upload.capability_until = grant.capability_until
     # The empty data file first: a crash leaves an orphan file (swept), never a row
     # without its file.
     backend_for(upload).create(upload)
