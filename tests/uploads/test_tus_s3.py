@@ -225,3 +225,22 @@ def test_empty_and_small_files_complete_on_s3(s3_storage: Any, tus: TusTestClien
     small = tus.new(5)
     assert tus.patch(small, 0, b"tiny!").status_code == 204
     assert _stored(_upload(small)) == b"tiny!"
+
+
+def test_an_upload_begun_before_the_tail_moved_to_s3_is_carried_over(
+    s3_storage: Any, tus: TusTestClient, upload_dirs: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    data = os.urandom(PART + 300_000)
+    url = tus.new(len(data))
+    upload = _upload(url)
+    # What an earlier version left: 200,000 bytes acknowledged, kept in a local tail file.
+    legacy = upload_dirs / "incoming" / f"{upload.id.hex}.0.tail"
+    legacy.parent.mkdir(parents=True, exist_ok=True)
+    legacy.write_bytes(data[:200_000])
+    Upload.objects.filter(pk=upload.pk).update(offset=200_000, prefix_checked=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tus.patch(url, 200_000, data[200_000:PART]).status_code == 204
+    assert not legacy.exists()
+    assert _upload(url).s3_parts_size == PART
+    assert tus.patch(url, PART, data[PART:]).status_code == 204
+    assert _stored(_upload(url)) == data

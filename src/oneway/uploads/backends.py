@@ -257,10 +257,47 @@ class S3Backend(Backend):
     def create(self, upload: Upload) -> None:
         """Nothing to prepare: the first chunk makes the first object."""
 
+    def legacy_tail_path(self, upload: Upload) -> Path:
+        """Where versions before issue 14 kept the tail: on the web host's disk."""
+        return conf.temp_dir() / f"{upload.id.hex}.{upload.s3_parts_size}.tail"
+
+    def _adopt_legacy_tail(self, upload: Upload) -> None:
+        """An upload begun before the tail moved to S3: its local tail becomes the first
+        tail object (committed with the request that does this)."""
+        missing = upload.offset - upload.s3_parts_size - sum(size for _, size in upload.s3_tail)
+        if missing <= 0 or upload.s3_tail:
+            return
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            with open(self.legacy_tail_path(upload), "rb") as f:
+                data = f.read(missing)
+        except FileNotFoundError:
+            raise DataLost(f"the tail of upload {upload.id} is not on this host") from None
+        if len(data) < missing:
+            raise DataLost(f"the local tail of upload {upload.id} is short")
+        try:
+            self._client().put_object(
+                Bucket=self._bucket(),
+                Key=self.tail_key(upload, upload.s3_parts_size),
+                Body=data,
+                ContentLength=missing,
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageUnavailable(str(exc)) from exc
+        upload.s3_tail = [[upload.s3_parts_size, missing]]
+        upload._s3_adopted_legacy = self.legacy_tail_path(upload)  # type: ignore[attr-defined]
+
+    def _drop_legacy_tails(self, upload: Upload) -> None:
+        with contextlib.suppress(OSError):
+            for path in conf.temp_dir().glob(f"{upload.id.hex}.*.tail"):
+                path.unlink()
+
     def append(self, upload: Upload, source: Spool, count: int) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
 
         assert count == source.size, "a chunk object holds the whole body"
+        self._adopt_legacy_tail(upload)
         start = upload.offset
         try:
             self._client().put_object(
@@ -303,11 +340,13 @@ class S3Backend(Backend):
     def read_prefix(self, upload: Upload, size: int) -> bytes:
         if upload.s3_parts_size:
             raise DataLost("the first bytes are already in S3 parts")
+        self._adopt_legacy_tail(upload)
         buffer = io.BytesIO()
         self._read_tail(upload, buffer, size)
         return buffer.getvalue()[:size]
 
     def store_parts(self, upload: Upload, *, completing: bool) -> None:
+        self._adopt_legacy_tail(upload)
         tail_size = upload.offset - upload.s3_parts_size
         due = tail_size >= conf.s3_part_size() or (completing and tail_size > 0)
         if not due:
@@ -441,6 +480,8 @@ class S3Backend(Backend):
     def forget_stale(self, upload: Upload) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        if getattr(upload, "_s3_adopted_legacy", None) is not None:
+            self._drop_legacy_tails(upload)  # now in the bucket, committed
         try:
             if upload.is_complete:
                 self.delete_tail_objects(upload)
@@ -455,6 +496,7 @@ class S3Backend(Backend):
     def discard(self, upload: Upload) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        self._drop_legacy_tails(upload)
         try:
             self.delete_tail_objects(upload)
             if upload.s3_upload_id:
