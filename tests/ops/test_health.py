@@ -152,3 +152,8 @@ def test_request_ids_from_the_proxy_are_kept_and_bad_ones_replaced(client: Clien
     response = client.get("/healthz", HTTP_X_REQUEST_ID="<script>")
     assert response["X-Request-ID"] != "<script>"
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_probes_answer_head_requests_too(client: Client) -> None:
+    assert client.head("/healthz").status_code == 200
+    assert client.post("/healthz").status_code == 405

@@ -13,14 +13,14 @@ import json
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from oneway.core.health import readiness
 from oneway.core.metrics import exposition
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness: the process answers requests. Nothing else is checked, so a database
     outage does not make an orchestrator restart every web server at once."""
@@ -28,7 +28,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def readyz(request: HttpRequest) -> HttpResponse:
     """Readiness: the database, the media storage and the job queue (and the cache on
     Redis) answer. 503 with a problem document naming what does not."""
@@ -52,7 +52,7 @@ def readyz(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus text exposition, for a scraper that sends ``ONEWAY_METRICS_TOKEN`` as a
     bearer token. Without a configured token the endpoint does not exist (404)."""
