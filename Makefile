@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export PORT ?= 8000
 export ONEWAY_DATA_DIR ?= $(CURDIR)/var
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
-APT_TEST_PACKAGES := chromium flite ffmpeg espeak-ng pocketsphinx-testdata
+APT_TEST_PACKAGES := chromium flite ffmpeg espeak-ng pocketsphinx-testdata nginx
 
 .PHONY: run test lint install install-test js system-test-deps migrate seed web worker clean bench
 
@@ -40,7 +40,8 @@ package.json:
 	@true
 
 # Browser tests drive Debian's Chromium; speech for them comes from flite (German and Spanish
-# from espeak-ng, human read speech from pocketsphinx-testdata); benchmarks use ffmpeg.
+# from espeak-ng, human read speech from pocketsphinx-testdata); benchmarks use ffmpeg;
+# tests/deploy runs Debian's nginx with deploy/nginx/oneway.conf.
 system-test-deps:
 	@missing=""; for p in $(APT_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

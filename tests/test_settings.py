@@ -100,12 +100,15 @@ def test_development_defaults(tmp_path: Path) -> None:
         "DEBUG",
         "BASE_URL",
         "EMAIL_BACKEND",
+        "EMAIL_DELIVERY_BACKEND",
         "DATABASES",
         "HUEY",
     )
     assert values["DEBUG"] == "True"
     assert values["BASE_URL"] == "http://127.0.0.1:8123"
-    assert values["EMAIL_BACKEND"].endswith("console.EmailBackend")
+    # Every message is counted on its way to the console (metrics, issue 14).
+    assert values["EMAIL_BACKEND"] == "oneway.core.mailbackend.MeteredEmailBackend"
+    assert values["EMAIL_DELIVERY_BACKEND"].endswith("console.EmailBackend")
     assert "sqlite3" in values["DATABASES"] and "SqliteHuey" in values["HUEY"]
 
 

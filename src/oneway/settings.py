@@ -1,5 +1,6 @@
 """Oneway settings: everything comes from environment variables (see README)."""
 
+import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -53,7 +54,6 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "axes",
     "csp",
-
     "ninja",
     "oneway.accounts",
     "oneway.core",
@@ -67,6 +67,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request id, request metrics and the JSON access line (issue 14): first, so they see
+    # every response, redirects and refusals included.
+    "oneway.core.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -287,17 +290,24 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # --- Logging --------------------------------------------------------------------------
+LOG_FORMAT = envstr("ONEWAY_LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"ONEWAY_LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "oneway.core.logformat.JsonFormatter"},
+    },
     # Capability tokens in paths never reach the log (issue 13): on the handler, and on
-    # the loggers that print paths (their records reach handlers Django set up too).
+    # the loggers that print paths (their records reach handlers Django set up too). The
+    # JSON formatter (issue 14) logs URL patterns, not paths, and redacts on its own too.
     "filters": {"redact_tokens": {"()": "oneway.core.logfilters.RedactTokens"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["redact_tokens"],
         }
     },
@@ -333,7 +343,8 @@ UPLOAD_MEMORY_BUFFER = envint("ONEWAY_UPLOAD_MEMORY_BUFFER", 1024 * 1024)
 UPLOAD_EXPIRY_HOURS = envint("ONEWAY_UPLOAD_EXPIRY_HOURS", 72)
 UPLOAD_CORS_ORIGINS = envlist("ONEWAY_UPLOAD_CORS_ORIGINS")
 # With S3 storage, in-progress uploads become S3 multipart parts of this size (>= 5 MiB);
-# the tail below it waits in ONEWAY_UPLOAD_DIR. "auto": S3 parts when storage is S3.
+# the chunks of the tail below it wait as objects in the bucket (issue 14), never on a web
+# host's disk. "auto": S3 parts when storage is S3.
 UPLOAD_S3_PART_SIZE = envint("ONEWAY_UPLOAD_S3_PART_SIZE", 5 * 1024 * 1024)
 UPLOAD_BACKEND = envstr("ONEWAY_UPLOAD_BACKEND", "auto")
 # nginx X-Accel-Redirect prefix for local media (empty: Django streams the file).
@@ -429,3 +440,23 @@ WEBHOOK_ALLOW_PRIVATE = envbool("ONEWAY_WEBHOOK_ALLOW_PRIVATE", False)
 # Seconds to wait for a webhook receiver; days an endpoint may fail before it is disabled.
 WEBHOOK_TIMEOUT = envint("ONEWAY_WEBHOOK_TIMEOUT", 10)
 WEBHOOK_DISABLE_AFTER_DAYS = envint("ONEWAY_WEBHOOK_DISABLE_AFTER_DAYS", 3)
+
+# --- Operations: health, metrics, logs, sessions (issue 14) ---------------------------
+# Prometheus metrics of every process on this host (web server workers, job consumer)
+# are kept in this folder and summed at each scrape (prometheus-client's multiprocess
+# mode). A tmpfs such as /run/oneway/metrics in production: emptied at boot.
+METRICS_DIR = Path(envstr("ONEWAY_METRICS_DIR", str(DATA_DIR / "metrics"))).resolve()
+METRICS_DIR.mkdir(parents=True, exist_ok=True)
+# prometheus-client reads this when it is first imported (after the settings).
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
+# /metrics answers only requests bearing this token (Authorization: Bearer ...); without
+# one, /metrics answers 404 and worker hosts use `python -m oneway metrics_exporter`.
+METRICS_TOKEN = envsecret("ONEWAY_METRICS_TOKEN")
+# Probes and scrapes on plain HTTP from the load balancer are not redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# Sessions stay in the database (django.contrib.sessions' default): they outlive a Redis
+# restart, and every web host sees them through the one database.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Every email is counted (oneway_emails_total) on its way to the backend chosen above.
+EMAIL_DELIVERY_BACKEND = EMAIL_BACKEND
+EMAIL_BACKEND = "oneway.core.mailbackend.MeteredEmailBackend"

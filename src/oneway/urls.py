@@ -15,4 +15,5 @@ urlpatterns = [
     # Live interviews: staff doors in dashboard, candidate doors in candidate; one namespace.
     path("live/", include((dashboard_live_urls + candidate_live_urls, "live"))),
     path("api/", include("oneway.api.urls")),
+    path("", include("oneway.core.ops_urls")),
 ]

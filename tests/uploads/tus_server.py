@@ -58,18 +58,27 @@ def database_url(settings_dict: dict[str, Any]) -> str:
 
 
 class GranianServer:
-    def __init__(self, *, env: dict[str, str], workers: int = 2, log: Path | None = None):
+    def __init__(
+        self,
+        *,
+        env: dict[str, str],
+        workers: int = 2,
+        log: Path | None = None,
+        target: str = "tus_server:make_app",
+        pythonpath: tuple[Path, ...] = (),
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "oneway.settings",
             "PYTHONPATH": os.pathsep.join(
-                [str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]
+                [str(HERE), *map(str, pythonpath), *filter(None, [os.environ.get("PYTHONPATH")])]
             ),
             **env,
         }
         self.workers = workers
+        self.target = target
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -92,7 +101,7 @@ class GranianServer:
             "--no-ws",
             "--log-level",
             "warning",
-            "tus_server:make_app",
+            self.target,
         ]
         with open(self.log or os.devnull, "ab") as output:
             self.process = subprocess.Popen(

@@ -1,7 +1,8 @@
 """Webhook delivery on the job queue. Tasks take ids; a retry is a new scheduled task."""
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
+
+from oneway.core.periodic import periodic_task
 
 
 @db_task()
@@ -14,7 +15,7 @@ def deliver_webhook(message_id: int, manual: bool = False) -> None:
         deliver_webhook.schedule((message_id,), delay=delay)
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic_task(minutes=5)
 def requeue_overdue_webhooks() -> None:
     """A retry lost with a stopped worker is sent again (receivers deduplicate on
     ``webhook-id``, which stays the same)."""

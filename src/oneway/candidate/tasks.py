@@ -1,15 +1,13 @@
 """Periodic jobs of the candidate flow."""
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
-
 from oneway.candidate.device_clips import device_check_clips_expire
 from oneway.candidate.services import answers_submit_last_takes
 from oneway.core.models import Answer, Invitation, InvitationStatus
 from oneway.core.models.answers import TakeState
+from oneway.core.periodic import periodic_task
 
 
-@db_periodic_task(crontab(minute="*/10"))
+@periodic_task(minutes=10)
 def submit_last_takes_of_closed_interviews() -> int:
     """When an interview closes, an answer recorded but never sent counts with its last
     saved take ("or the last one counts"). Idempotent: sent answers are left alone."""
@@ -31,7 +29,7 @@ def submit_last_takes_of_closed_interviews() -> int:
     return sent
 
 
-@db_periodic_task(crontab(minute="*/15"))
+@periodic_task(minutes=15)
 def expire_device_check_clips() -> int:
     """Finished test clips are kept at most rules.DEVICE_CHECK_KEEP (unfinished ones
     expire then too, through the upload sweep)."""

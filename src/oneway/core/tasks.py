@@ -4,8 +4,9 @@ Each task only calls a service; the services are idempotent, so a retried or dou
 does no harm.
 """
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task, task
+
+from oneway.core.periodic import periodic_task
 
 
 @db_task(retries=3, retry_delay=60)
@@ -41,14 +42,14 @@ def send_member_invite_email(member_invite_id: int) -> None:
     member_invite_email_send(member_invite_id=member_invite_id)
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic_task(minutes=5)
 def send_due_reminders() -> None:
     from oneway.core.services.invitations import reminders_send_due
 
     reminders_send_due()
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic_task(minutes=1)
 def expire_invitations() -> None:
     from oneway.core.services.invitations import invitations_expire_due
 
@@ -63,7 +64,7 @@ def run_erasure(erasure_id: int) -> None:
     erasure_run(erasure_id=erasure_id)
 
 
-@db_periodic_task(crontab(minute="23"))
+@periodic_task(hours=1, at_minute=23)
 def retry_pending_erasures() -> None:
     from oneway.core.services.erasure import erasures_retry_pending
 
@@ -84,7 +85,7 @@ def send_data_export_email(export_id: int) -> None:
     data_export_email_send(export_id=export_id)
 
 
-@db_periodic_task(crontab(hour="3", minute="10"))
+@periodic_task(days=1, at_hour=3, at_minute=10)
 def run_retention() -> None:
     """The daily retention run (see core/services/retention.py for the rule)."""
     from oneway.core.services.retention import retention_run
@@ -92,7 +93,7 @@ def run_retention() -> None:
     retention_run()
 
 
-@db_periodic_task(crontab(minute="41"))
+@periodic_task(hours=1, at_minute=41)
 def remove_short_lived_data() -> None:
     """Hourly: test and practice clips past 24 hours, export ZIPs past their days, upload
     rows of stored answers."""
@@ -105,3 +106,9 @@ def remove_short_lived_data() -> None:
     short_lived_clips_delete()
     data_exports_remove_expired()
     stored_answer_uploads_delete()
+
+
+@task()
+def doctor_ping(nonce: str) -> str:
+    """``doctor``'s queue round trip: a worker hands the value back."""
+    return nonce

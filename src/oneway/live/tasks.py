@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
+from oneway.core.periodic import periodic_task
 from oneway.live.notifications import send_notification
 from oneway.live.services.reminders import reminders_send_due
 
@@ -17,6 +17,6 @@ def live_notify(
     return send_notification(live_interview_id, kind, recipient, sequence, extra)
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic_task(minutes=5)
 def live_send_reminders() -> int:
     return reminders_send_due()

@@ -6,11 +6,15 @@ once its lease has expired.
 """
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
+from huey.contrib.djhuey import db_task, on_startup
 
+from oneway.core.metrics import MEDIA_SECONDS
+from oneway.core.periodic import periodic_task
 from oneway.media import jobs
 
 logger = logging.getLogger(__name__)
@@ -22,12 +26,36 @@ RETRY_BACKOFF = 2
 
 @db_task(retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF, context=True)
 def media_process(item_id: int, task: Any = None) -> str:
-    return jobs.process_item(item_id, retries_left=task.retries if task is not None else 0)
+    with _timed("render") as outcome:
+        outcome.append(
+            jobs.process_item(item_id, retries_left=task.retries if task is not None else 0)
+        )
+    return outcome[-1]
 
 
 @db_task(retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF, context=True)
 def media_transcribe(item_id: int, task: Any = None) -> str:
-    return jobs.transcribe_item(item_id, retries_left=task.retries if task is not None else 0)
+    with _timed("transcribe") as outcome:
+        outcome.append(
+            jobs.transcribe_item(item_id, retries_left=task.retries if task is not None else 0)
+        )
+    return outcome[-1]
+
+
+@contextmanager
+def _timed(step: str) -> Iterator[list[str]]:
+    """Observe ``oneway_media_processing_seconds`` for one job; the block appends the
+    job's outcome ("ready", "failed" ...), an exception counts as "error"."""
+    outcome: list[str] = []
+    started = time.monotonic()
+    try:
+        yield outcome
+    except BaseException:
+        outcome.append("error")
+        raise
+    finally:
+        if outcome and outcome[-1] != "skipped":
+            MEDIA_SECONDS.labels(step, outcome[-1]).observe(time.monotonic() - started)
 
 
 def enqueue_processing(item_id: int) -> None:
@@ -38,7 +66,7 @@ def enqueue_transcription(item_id: int) -> None:
     media_transcribe(item_id)
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic_task(minutes=1)
 def media_sweep() -> dict[str, int]:
     return jobs.sweep(enqueue_processing, enqueue_transcription)
 

@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
 from oneway.access import Viewer, candidate_label, sees_others_reviews, visible_invitations
 from oneway.accounts.models import User
@@ -21,6 +20,7 @@ from oneway.core.audit import log_action
 from oneway.core.emails import send_templated_email
 from oneway.core.format_card import FormatCard
 from oneway.core.models import Answer, Invitation, InvitationStatus, Membership
+from oneway.core.periodic import periodic_task
 from oneway.reviews.decision_emails import fill, templates_for
 from oneway.reviews.models import (
     CommentMention,
@@ -66,7 +66,7 @@ def stale_search_document_ids(limit: int = 500) -> list[int]:
     )
 
 
-@db_periodic_task(crontab(minute="17"))
+@periodic_task(hours=1, at_minute=17)
 def refresh_stale_search_documents() -> None:
     """A safety net for transcripts written without a model save (bulk updates)."""
     ids = stale_search_document_ids()
@@ -271,7 +271,7 @@ def digest_due(user: User, now: datetime.datetime) -> bool:
     return now.astimezone(zone).hour == DIGEST_HOUR
 
 
-@db_periodic_task(crontab(minute="5"))
+@periodic_task(hours=1, at_minute=5)
 def send_review_digests() -> None:
     """Hourly: reviewers for whom it is now the digest hour get their daily digest."""
     now = timezone.now()

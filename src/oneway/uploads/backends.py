@@ -6,18 +6,20 @@ the new state is committed. The invariants:
 - Local: ``<UPLOAD_TEMP_DIR>/<id>.part`` holds at least ``offset`` bytes; bytes past the
   committed offset are left-overs of a failed or killed request and are cut off first.
 - S3: parts 1..n of the multipart upload hold ``s3_parts_size`` bytes (each >= 5 MiB);
-  ``<UPLOAD_TEMP_DIR>/<id>.<s3_parts_size>.tail`` holds the next ``offset - s3_parts_size``
-  bytes. A part that was uploaded but not committed is simply uploaded again under the
-  same number; a tail file named after an old ``s3_parts_size`` is stale.
+  the objects listed in ``s3_tail`` hold the next ``offset - s3_parts_size`` bytes, one
+  object per chunk. Nothing is on a web host's disk between requests. A part that was
+  uploaded but not committed is simply uploaded again under the same number.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import logging
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -218,12 +220,22 @@ class LocalBackend(Backend):
         return _repair(self.path(upload), upload.offset)
 
 
-class S3Backend(Backend):
-    name = "s3"
+TAIL_PREFIX = "uploads-in-progress/"
 
-    def tail_path(self, upload: Upload, start: int | None = None) -> Path:
-        start = upload.s3_parts_size if start is None else start
-        return conf.temp_dir() / f"{upload.id.hex}.{start}.tail"
+
+class S3Backend(Backend):
+    """In-progress data entirely in the object store: any web host can take the next chunk.
+
+    Each acknowledged chunk below a part's worth is stored as an object of its own,
+    ``uploads-in-progress/<id>/<start>``, and listed in ``s3_tail``; when the tail adds
+    up to ``UPLOAD_S3_PART_SIZE`` (or the upload completes) it becomes the next multipart
+    part (copied inside S3 when it is one object, else read back and sent as one part)
+    and its objects are deleted after the commit. A chunk object written by a request
+    that died before committing is overwritten by the retry (same start) or removed with
+    the upload; nothing the database does not list is ever read.
+    """
+
+    name = "s3"
 
     # django-storages keeps one boto3 resource per thread; its client signs for the bucket.
     def _client(self) -> Any:
@@ -236,31 +248,111 @@ class S3Backend(Backend):
         # S3Storage's own mapping of a storage name to a key (adds its "location" prefix).
         return str(default_storage._normalize_name(name))  # type: ignore[attr-defined]
 
+    def tail_prefix(self, upload: Upload) -> str:
+        return self._key(f"{TAIL_PREFIX}{upload.id.hex}/")
+
+    def tail_key(self, upload: Upload, start: int) -> str:
+        return f"{self.tail_prefix(upload)}{start:015d}"
+
     def create(self, upload: Upload) -> None:
-        path = self.tail_path(upload, 0)
-        ensure_dir(path.parent)
+        """Nothing to prepare: the first chunk makes the first object."""
+
+    def legacy_tail_path(self, upload: Upload) -> Path:
+        """Where versions before issue 14 kept the tail: on the web host's disk."""
+        return conf.temp_dir() / f"{upload.id.hex}.{upload.s3_parts_size}.tail"
+
+    def _adopt_legacy_tail(self, upload: Upload) -> None:
+        """An upload begun before the tail moved to S3: its local tail becomes the first
+        tail object (committed with the request that does this)."""
+        missing = upload.offset - upload.s3_parts_size - sum(size for _, size in upload.s3_tail)
+        if missing <= 0 or upload.s3_tail:
+            return
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
-            create_empty(path, conf.file_mode())
-        except OSError as exc:
-            if exc.errno in DISK_FULL_ERRNOS:
-                raise StorageFull(str(exc)) from exc
-            raise
+            with open(self.legacy_tail_path(upload), "rb") as f:
+                data = f.read(missing)
+        except FileNotFoundError:
+            raise DataLost(f"the tail of upload {upload.id} is not on this host") from None
+        if len(data) < missing:
+            raise DataLost(f"the local tail of upload {upload.id} is short")
+        try:
+            self._client().put_object(
+                Bucket=self._bucket(),
+                Key=self.tail_key(upload, upload.s3_parts_size),
+                Body=data,
+                ContentLength=missing,
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageUnavailable(str(exc)) from exc
+        upload.s3_tail = [[upload.s3_parts_size, missing]]
+        upload._s3_adopted_legacy = self.legacy_tail_path(upload)  # type: ignore[attr-defined]
+
+    def _drop_legacy_tails(self, upload: Upload) -> None:
+        with contextlib.suppress(OSError):
+            for path in conf.temp_dir().glob(f"{upload.id.hex}.*.tail"):
+                path.unlink()
 
     def append(self, upload: Upload, source: Spool, count: int) -> None:
-        self._drop_stale_tails(upload)
-        _append(self.tail_path(upload), upload.offset - upload.s3_parts_size, source, count)
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        assert count == source.size, "a chunk object holds the whole body"
+        self._adopt_legacy_tail(upload)
+        start = upload.offset
+        try:
+            self._client().put_object(
+                Bucket=self._bucket(),
+                Key=self.tail_key(upload, start),
+                Body=source.as_file(),
+                ContentLength=count,
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageUnavailable(str(exc)) from exc
+        upload.s3_tail = [*upload.s3_tail, [start, count]]
+
+    def _read_tail(self, upload: Upload, target: Any, limit: int | None = None) -> int:
+        """Copy the tail's objects, in order, into ``target`` (up to ``limit`` bytes)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        copied = 0
+        try:
+            for start, size in upload.s3_tail:
+                want = size if limit is None else min(size, limit - copied)
+                if want <= 0:
+                    break
+                response = self._client().get_object(
+                    Bucket=self._bucket(),
+                    Key=self.tail_key(upload, start),
+                    Range=f"bytes=0-{want - 1}",
+                )
+                body = response["Body"]
+                while block := body.read(conf.READ_SIZE):
+                    target.write(block)
+                    copied += len(block)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise DataLost(f"a tail object of upload {upload.id} is missing") from exc
+            raise StorageUnavailable(str(exc)) from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(str(exc)) from exc
+        return copied
 
     def read_prefix(self, upload: Upload, size: int) -> bytes:
         if upload.s3_parts_size:
-            raise DataLost("the first bytes are already in S3")
-        with open(self.tail_path(upload), "rb") as f:
-            return f.read(size)
+            raise DataLost("the first bytes are already in S3 parts")
+        self._adopt_legacy_tail(upload)
+        buffer = io.BytesIO()
+        self._read_tail(upload, buffer, size)
+        return buffer.getvalue()[:size]
 
     def store_parts(self, upload: Upload, *, completing: bool) -> None:
+        self._adopt_legacy_tail(upload)
         tail_size = upload.offset - upload.s3_parts_size
         due = tail_size >= conf.s3_part_size() or (completing and tail_size > 0)
         if not due:
             return
+        if sum(size for _, size in upload.s3_tail) != tail_size:
+            raise DataLost(f"the tail of upload {upload.id} does not add up to its offset")
         from botocore.exceptions import BotoCoreError, ClientError
 
         client = self._client()
@@ -272,23 +364,43 @@ class S3Backend(Backend):
                 response = client.create_multipart_upload(Bucket=self._bucket(), Key=key)
                 upload.s3_upload_id = response["UploadId"]
             number = len(upload.s3_parts) + 1
-            with open(self.tail_path(upload), "rb") as body:
-                response = client.upload_part(
-                    Bucket=self._bucket(),
-                    Key=key,
-                    UploadId=upload.s3_upload_id,
-                    PartNumber=number,
-                    Body=body,
-                    ContentLength=tail_size,
-                )
+            etag = self._store_part(upload, key, number, tail_size)
         except ClientError as exc:
             if completing and self._completed_earlier(upload, exc, key):
+                self._tail_flushed(upload)
                 return
             raise StorageUnavailable(str(exc)) from exc
         except BotoCoreError as exc:
             raise StorageUnavailable(str(exc)) from exc
-        upload.s3_parts = [*upload.s3_parts, [number, response["ETag"], tail_size]]
+        upload.s3_parts = [*upload.s3_parts, [number, etag, tail_size]]
         upload.s3_parts_size += tail_size
+        self._tail_flushed(upload)
+
+    def _store_part(self, upload: Upload, key: str, number: int, tail_size: int) -> str:
+        client = self._client()
+        common = {"Bucket": self._bucket(), "Key": key, "UploadId": upload.s3_upload_id}
+        if len(upload.s3_tail) == 1:
+            # One object: S3 copies it into the part itself, nothing crosses this host.
+            start = upload.s3_tail[0][0]
+            source = {"Bucket": self._bucket(), "Key": self.tail_key(upload, start)}
+            response = client.upload_part_copy(PartNumber=number, CopySource=source, **common)
+            return str(response["CopyPartResult"]["ETag"])
+        # Several chunk objects: read back in order (spilling to a scratch file past a
+        # few MiB, gone when this request ends) and sent as one part.
+        ensure_dir(conf.temp_dir())
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20, dir=str(conf.temp_dir())) as body:
+            if self._read_tail(upload, body) != tail_size:
+                raise DataLost(f"the tail of upload {upload.id} is shorter than recorded")
+            body.seek(0)
+            response = client.upload_part(
+                PartNumber=number, Body=body, ContentLength=tail_size, **common
+            )
+        return str(response["ETag"])
+
+    def _tail_flushed(self, upload: Upload) -> None:
+        """The tail is in a part now: its objects go once that is committed."""
+        upload._s3_flushed_tail = list(upload.s3_tail)  # type: ignore[attr-defined]
+        upload.s3_tail = []
 
     def _completed_earlier(self, upload: Upload, exc: Any, key: str) -> bool:
         """Did an attempt that died before committing already complete the S3 upload?"""
@@ -347,32 +459,57 @@ class S3Backend(Backend):
             if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
                 raise
 
-    def _drop_stale_tails(self, upload: Upload, *, keep_current: bool = True) -> None:
-        current = self.tail_path(upload).name
-        for path in conf.temp_dir().glob(f"{upload.id.hex}.*.tail"):
-            if not keep_current or path.name != current:
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+    def _delete_keys(self, keys: list[str]) -> None:
+        for batch in range(0, len(keys), 1000):
+            self._client().delete_objects(
+                Bucket=self._bucket(),
+                Delete={"Objects": [{"Key": k} for k in keys[batch : batch + 1000]], "Quiet": True},
+            )
+
+    def delete_tail_objects(self, upload: Upload) -> None:
+        """Every object under the upload's tail prefix, listed or not (termination,
+        expiry, completion)."""
+        paginator = self._client().get_paginator("list_objects_v2")
+        keys = [
+            item["Key"]
+            for page in paginator.paginate(Bucket=self._bucket(), Prefix=self.tail_prefix(upload))
+            for item in page.get("Contents", [])
+        ]
+        self._delete_keys(keys)
 
     def forget_stale(self, upload: Upload) -> None:
-        self._drop_stale_tails(upload, keep_current=not upload.is_complete)
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if getattr(upload, "_s3_adopted_legacy", None) is not None:
+            self._drop_legacy_tails(upload)  # now in the bucket, committed
+        try:
+            if upload.is_complete:
+                self.delete_tail_objects(upload)
+                return
+            flushed = getattr(upload, "_s3_flushed_tail", [])
+            if flushed:
+                self._delete_keys([self.tail_key(upload, start) for start, _ in flushed])
+        except (BotoCoreError, ClientError):
+            # Left for the sweep, which removes tail objects no upload lists.
+            logger.warning("could not delete the tail objects of upload %s", upload.id)
 
     def discard(self, upload: Upload) -> None:
-        self._drop_stale_tails(upload, keep_current=False)
-        if upload.s3_upload_id:
-            from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
-            try:
+        self._drop_legacy_tails(upload)
+        try:
+            self.delete_tail_objects(upload)
+            if upload.s3_upload_id:
                 self._abort(upload.s3_upload_id, self._key(upload.target_name()))
-            except (BotoCoreError, ClientError) as exc:
-                raise StorageUnavailable(str(exc)) from exc
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageUnavailable(str(exc)) from exc
 
     def temp_files(self, upload: Upload) -> list[Path]:
-        return sorted(conf.temp_dir().glob(f"{upload.id.hex}.*.tail"))
+        return []
 
     def repair(self, upload: Upload) -> bool:
-        self._drop_stale_tails(upload)
-        return _repair(self.tail_path(upload), upload.offset - upload.s3_parts_size)
+        # Nothing past the committed offset is ever read; a retry overwrites its object.
+        return False
 
 
 _BACKENDS: dict[str, Backend] = {"local": LocalBackend(), "s3": S3Backend()}

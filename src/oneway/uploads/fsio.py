@@ -1,6 +1,7 @@
 """Durable file operations: what was acknowledged must survive a crash."""
 
 import errno
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -110,6 +111,13 @@ class Spool:
             if exc.errno in DISK_FULL_ERRNOS:
                 raise StorageFull(str(exc)) from exc
             raise
+
+    def as_file(self) -> IO[bytes]:
+        """The body as a file object positioned at its start (for an object store)."""
+        if self._file is None:
+            return io.BytesIO(b"".join(self._blocks))
+        self._file.seek(0)
+        return self._file
 
     def close(self) -> None:
         self._blocks = []

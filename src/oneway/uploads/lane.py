@@ -6,6 +6,7 @@ a second. The upload views need little of the site's middleware: they are CSRF-e
 (see views.py), set no messages, render no pages and never log anyone in. This handler
 keeps what they do need, in the same order as the site's stack:
 
+- ``RequestContextMiddleware``: request id, request metrics, the JSON access line;
 - ``SecurityMiddleware``: HTTPS redirect, HSTS, nosniff and the other security headers;
 - ``SessionMiddleware`` and ``AuthenticationMiddleware``: lazy ``request.session`` and
   ``request.user``, which upload policies use to recognise the candidate or staff member;
@@ -29,12 +30,16 @@ from django.urls import ResolverMatch, get_resolver
 from django.utils.module_loading import import_string
 
 UPLOAD_MIDDLEWARE = [
+    "oneway.core.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 UPLOADS_PREFIX = "/uploads/"
+# The operator's endpoints take the lane too: probes by address, without the site's host
+# checks (CommonMiddleware) or sessions being touched.
+OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # Only upload paths reach the lane: they are resolved against the upload URLs alone.
 LANE_URLCONF = "oneway.uploads.lane_urls"
 
@@ -70,7 +75,8 @@ class UploadsRouter:
         self.uploads = uploads
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ.get("PATH_INFO", "").startswith(UPLOADS_PREFIX):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(UPLOADS_PREFIX) or path in OPS_PATHS:
             return self.uploads(environ, start_response)
         return self.site(environ, start_response)
 

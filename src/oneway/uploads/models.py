@@ -13,7 +13,8 @@ class UploadBackend(models.TextChoices):
     # In-progress data in one file in UPLOAD_TEMP_DIR, moved into the default storage.
     LOCAL = "local", _("Local disk")
     # In-progress data as parts of an S3 multipart upload, the tail below the minimum part
-    # size in UPLOAD_TEMP_DIR; the multipart upload is completed in place.
+    # size as small objects in the same bucket (no web host keeps anything of it); the
+    # multipart upload is completed in place.
     S3 = "s3", _("S3 multipart")
 
 
@@ -41,16 +42,26 @@ class Upload(models.Model):
     # Whether the policy has seen (and accepted) the first bytes.
     prefix_checked = models.BooleanField(default=False)
     # S3 multipart state: the upload id, the stored parts ([number, etag, size] each) and
-    # how many bytes they hold; bytes from there to ``offset`` are in the local tail file.
+    # how many bytes they hold; bytes from there to ``offset`` are the tail: one object per
+    # acknowledged chunk ([start, size] each, in order), until they add up to a part.
     s3_upload_id = models.CharField(max_length=1024, blank=True)
     s3_parts = models.JSONField(default=list, blank=True)
     s3_parts_size = models.BigIntegerField(default=0)
+    s3_tail = models.JSONField(default=list, blank=True)
+    # The per-upload capability (issue 14): a >= 128-bit token handed to the client at
+    # creation (``X-Upload-Token``), stored only as its SHA-256, and the moment until which
+    # it authorises requests without asking the policy (see views._authorize).
+    capability_hash = models.CharField(max_length=64, blank=True)
+    capability_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     expires_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
     # When upload_completed was delivered (see signals.py).
     notified_at = models.DateTimeField(null=True, blank=True)
+
+    # The token itself, on the object upload_create returns (never stored).
+    capability_token = ""
 
     class Meta:
         indexes = [

@@ -43,6 +43,11 @@ class Grant:
     max_size: int | None = None
     # When the unfinished upload expires (410, then swept); default now + UPLOAD_EXPIRY_HOURS.
     expires_at: datetime | None = None
+    # Give the client a capability for this upload, valid until then: a request bearing
+    # it (X-Upload-Token) is authorised by the upload row alone, without ``authorize``
+    # (no session or database lookups per chunk). After it, ``authorize`` decides again;
+    # ``validate_complete`` still runs on completion. None: no capability.
+    capability_until: datetime | None = None
 
 
 class UploadPolicy:

@@ -20,6 +20,7 @@ anything written past it is cut by the next request (or the sweep).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import uuid
 from collections.abc import Callable
@@ -33,6 +34,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oneway.core.audit import log_action
+from oneway.core.metrics import UPLOAD_BYTES, UPLOAD_CHUNKS, UPLOADS
+from oneway.core.tokens import hash_token, new_token
 from oneway.uploads import conf
 from oneway.uploads.backends import Backend, backend_for, backend_name_for_new_upload
 from oneway.uploads.fsio import DISK_FULL_ERRNOS, Spool, StorageFull
@@ -101,6 +104,16 @@ def _actor_label(upload: Upload) -> str:
     return f"upload:{upload.owner}"[:200]
 
 
+def capability_allows(upload: Upload, token: str, now: datetime | None = None) -> bool:
+    """Whether ``token`` is this upload's capability and still valid (no query: the row
+    is the one the request already read)."""
+    if not (token and upload.capability_hash and upload.capability_until):
+        return False
+    if (now or timezone.now()) > upload.capability_until:
+        return False
+    return hmac.compare_digest(hash_token(token), upload.capability_hash)
+
+
 def upload_create(
     *,
     request: HttpRequest,
@@ -133,6 +146,9 @@ def upload_create(
         created_at=now,
         expires_at=grant.expires_at or now + timedelta(hours=conf.expiry_hours()),
     )
+    if grant.capability_until is not None:
+        upload.capability_token, upload.capability_hash = new_token()
+        upload.capability_until = grant.capability_until
     # The empty data file first: a crash leaves an orphan file (swept), never a row
     # without its file.
     backend_for(upload).create(upload)
@@ -147,7 +163,14 @@ def upload_create(
             data={"purpose": purpose, "owner": upload.owner, "length": length},
             request=request,
         )
+    UPLOADS.labels("created").inc()
     return upload
+
+
+def _count_acknowledged(size: int) -> None:
+    if size:
+        UPLOAD_CHUNKS.inc()
+        UPLOAD_BYTES.inc(size)
 
 
 def parse_checksum(header: str) -> Checksum | None:
@@ -254,7 +277,7 @@ def check_usable(upload: Upload, now: datetime | None = None) -> None:
 
 
 # An S3 upload's multipart state (stored parts).
-_S3_FIELDS = ["s3_upload_id", "s3_parts", "s3_parts_size"]
+_S3_FIELDS = ["s3_upload_id", "s3_parts", "s3_parts_size", "s3_tail"]
 # What a PATCH can change (a short UPDATE: this runs for every chunk of every upload).
 _CHANGING_FIELDS = [
     "length",
@@ -292,6 +315,7 @@ def upload_append(
     ):
         appended = _append_middle(upload_id, offset, body)
         if appended is not None:
+            _count_acknowledged(size)
             return appended
     refusal: TusError | None = None
     with transaction.atomic():
@@ -339,7 +363,11 @@ def upload_append(
             completed_id = upload.id
             transaction.on_commit(lambda: upload_notify_completed(upload_id=completed_id))
     if refusal is not None:
+        UPLOADS.labels("refused").inc()
         raise refusal
+    _count_acknowledged(size)
+    if completing:
+        UPLOADS.labels("completed").inc()
     return upload
 
 

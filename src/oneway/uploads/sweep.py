@@ -18,7 +18,12 @@ from django.utils import timezone
 
 from oneway.core.audit import log_action
 from oneway.uploads import conf
-from oneway.uploads.backends import S3Backend, backend_for, default_storage_is_s3
+from oneway.uploads.backends import (
+    TAIL_PREFIX,
+    S3Backend,
+    backend_for,
+    default_storage_is_s3,
+)
 from oneway.uploads.models import Upload
 from oneway.uploads.services import upload_discard_data, upload_notify_completed
 
@@ -38,6 +43,7 @@ class SweepReport:
     repaired: int = 0
     orphan_files: int = 0
     orphan_s3_uploads: int = 0
+    orphan_s3_objects: int = 0
 
 
 def uploads_sweep(*, now: datetime | None = None) -> SweepReport:
@@ -48,6 +54,7 @@ def uploads_sweep(*, now: datetime | None = None) -> SweepReport:
     report.repaired = uploads_repair()
     report.orphan_files = _sweep_orphan_files(now)
     report.orphan_s3_uploads = _sweep_orphan_s3_uploads(now)
+    report.orphan_s3_objects = _sweep_orphan_s3_tail_objects(now)
     if any(vars(report).values()):
         logger.info("upload sweep: %s", report)
     return report
@@ -159,4 +166,40 @@ def _sweep_orphan_s3_uploads(now: datetime) -> int:
                 count += 1
     except (BotoCoreError, ClientError):
         logger.warning("could not list or abort orphaned S3 multipart uploads", exc_info=True)
+    return count
+
+
+def _sweep_orphan_s3_tail_objects(now: datetime) -> int:
+    """Delete tail objects no upload in progress lists: those of uploads gone or complete
+    (a crash before their removal), flushed into a part, or written by a request that
+    died before committing. Objects younger than ORPHAN_AGE are left alone."""
+    if not default_storage_is_s3():
+        return 0
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    backend = S3Backend()
+    count = 0
+    try:
+        client = backend._client()
+        paginator = client.get_paginator("list_objects_v2")
+        root = backend._key(TAIL_PREFIX)
+        by_upload: dict[str, list[str]] = {}
+        for page in paginator.paginate(Bucket=backend._bucket(), Prefix=root):
+            for item in page.get("Contents", []):
+                if item["LastModified"] > now - ORPHAN_AGE:
+                    continue
+                hex_id = item["Key"][len(root) :].split("/", 1)[0]
+                by_upload.setdefault(hex_id, []).append(item["Key"])
+        for hex_id, keys in by_upload.items():
+            upload = Upload.objects.filter(pk=hex_id, completed_at__isnull=True).first()
+            listed = (
+                {backend.tail_key(upload, start) for start, _ in upload.s3_tail}
+                if upload is not None
+                else set()
+            )
+            orphans = [key for key in keys if key not in listed]
+            backend._delete_keys(orphans)
+            count += len(orphans)
+    except (BotoCoreError, ClientError, ValueError):
+        logger.warning("could not sweep orphaned S3 tail objects", exc_info=True)
     return count

@@ -17,6 +17,7 @@ from oneway.core.models.invitations import (
     ReminderDelivery,
 )
 from oneway.core.models.orgs import MemberInvite, Membership, Organisation
+from oneway.core.models.periodic import PeriodicRun
 
 __all__ = [
     "Answer",
@@ -37,6 +38,7 @@ __all__ = [
     "MemberInvite",
     "Membership",
     "Organisation",
+    "PeriodicRun",
     "Question",
     "ReminderDelivery",
     "Take",

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -469,6 +469,35 @@ def erasure_reapply(*, erasure: Erasure) -> bool:
     Erasure.objects.filter(pk=erasure.pk).delete()
     candidate_erase(invitation=restored, reason=erasure.reason)
     return True
+
+
+def erasure_ledger_snapshot() -> list[tuple[int, str]]:
+    """(invitation id, reason) of every erasure in the ledger, read before a restore
+    replaces the database: the backup being restored may predate some of them. An empty
+    or new database (no ledger table yet) has none."""
+    try:
+        return list(Erasure.objects.order_by("pk").values_list("invitation_id", "reason"))
+    except DatabaseError:
+        return []
+
+
+def erasures_reapply(ledger: list[tuple[int, str]]) -> int:
+    """After a restore: erase again every candidate the ledger knew as erased whose data
+    came back with the backup (their files too: the restored rows point at the restored
+    files). Returns how many were erased again."""
+    erased = 0
+    for invitation_id, reason in ledger:
+        restored = (
+            Invitation.objects.filter(pk=invitation_id)
+            .exclude(status=InvitationStatus.ERASED)
+            .first()
+        )
+        if restored is None:
+            continue
+        Erasure.objects.filter(invitation_id=invitation_id).delete()
+        candidate_erase(invitation=restored, reason=reason)
+        erased += 1
+    return erased
 
 
 def send_erasure_receipt(notice: ErasureNotice) -> None:

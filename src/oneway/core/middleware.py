@@ -1,0 +1,117 @@
+"""Per-request context: a request id, request metrics and (with JSON logs) an access line.
+
+The request id comes from the reverse proxy's ``X-Request-ID`` when it looks like one
+(nginx's ``$request_id``, see deploy/nginx), else it is made here; it is echoed in the
+response's ``X-Request-ID`` and put on every log line written while the request runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from oneway.core.logformat import request_id_var, route_of
+from oneway.core.metrics import REQUEST_SECONDS, REQUESTS
+
+access_logger = logging.getLogger("oneway.access")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}\Z")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """A shared service (Redis, the object store) did not answer: not a bug, a 503."""
+    from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    from oneway.uploads.backends import StorageUnavailable
+
+    outages = (
+        RedisConnectionError,
+        RedisTimeoutError,
+        StorageUnavailable,
+        EndpointConnectionError,
+        ConnectTimeoutError,
+        ReadTimeoutError,
+    )
+    return isinstance(exc, outages)
+
+
+def outage_response(request: HttpRequest) -> HttpResponse:
+    """503: a problem document for API and upload clients, a plain page for people."""
+    detail = _("A service Oneway depends on is briefly unavailable. Try again in a minute.")
+    wants_json = request.path.startswith(("/uploads/", "/api/")) or "json" in request.headers.get(
+        "Accept", ""
+    )
+    if wants_json:
+        body = json.dumps({"type": "about:blank", "status": 503, "detail": detail})
+        response = HttpResponse(body, status=503, content_type="application/problem+json")
+    else:
+        page = (
+            '<!doctype html><html lang="en"><meta charset="utf-8">'
+            f"<title>Unavailable</title><h1>Unavailable</h1><p>{escape(detail)}</p></html>"
+        )
+        response = HttpResponse(page, status=503, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = "30"
+    return response
+
+
+def view_label(request: HttpRequest) -> str:
+    """The matched URL's name (``uploads:resource``), a bounded set of label values."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "unmatched"
+    return match.view_name or "unnamed"
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.access_log = getattr(settings, "LOG_FORMAT", "plain") == "json"
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        given = request.headers.get("X-Request-ID", "")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            elapsed = time.perf_counter() - started
+            view = view_label(request)
+            REQUESTS.labels(view, request.method or "", str(response.status_code)).inc()
+            REQUEST_SECONDS.labels(view).observe(elapsed)
+            response["X-Request-ID"] = request_id
+            if self.access_log:
+                access_logger.info(
+                    "%s %s %d",
+                    request.method,
+                    route_of(request),
+                    response.status_code,
+                    extra={
+                        "access": {
+                            "method": request.method,
+                            "route": route_of(request),
+                            "view": view,
+                            "status": response.status_code,
+                            "duration_ms": round(elapsed * 1000, 1),
+                        }
+                    },
+                )
+            return response
+        finally:
+            request_id_var.reset(token)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_outage(exception):
+            logging.getLogger(__name__).error("a shared service is unavailable", exc_info=exception)
+            return outage_response(request)
+        return None
