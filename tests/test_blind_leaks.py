@@ -32,7 +32,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
-from isolation_objects import make_interview
+from isolation_objects import (
+    make_api_key,
+    make_interview,
+    make_webhook_message,
+    org_webhook_endpoint,
+)
 from test_isolation import STAFF_URLS, StaffURL
 
 import oneway
@@ -99,7 +104,7 @@ CANDIDATE_EMAILS = {
     "data_export_ready",
     "erasure_receipt",
 }
-NOT_ABOUT_CANDIDATES = {"member_invite"}
+NOT_ABOUT_CANDIDATES = {"member_invite", "webhook_disabled"}
 
 # URL keywords that name an object of the blind interview (404 for an unassigned reviewer).
 INTERVIEW_OBJECTS = {
@@ -313,6 +318,9 @@ def seed(django_capture_on_commit_callbacks: Any) -> Seed:
         "library_question_id": library.pk,
         "invitation_import_id": imported.pk,
         "data_request_id": data_request.pk,
+        "api_key_id": make_api_key(org),
+        "webhook_endpoint_id": org_webhook_endpoint(org).pk,
+        "webhook_message_id": make_webhook_message(org),
     }
     assert Comment.objects.count() == 2 and ShareLink.objects.count() == 1
     return Seed(

@@ -126,27 +126,30 @@ SRC = pathlib.Path(__file__).resolve().parents[2] / "src" / "oneway"
 ACTION = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
 
 
-def _loggers(trees: list[ast.Module]) -> dict[str, int]:
-    """Functions that pass one of their parameters on as an audit action: name -> index."""
-    loggers = {"log_action": 0}
+def _loggers(trees: list[ast.Module]) -> dict[str, set[int]]:
+    """Functions that pass one of their parameters on as an audit action: name -> the
+    positions of that parameter (a set: two modules may each have a wrapper of one name)."""
+    loggers: dict[str, set[int]] = {"log_action": {0}}
     changed = True
     while changed:
         changed = False
         for tree in trees:
             for fn in ast.walk(tree):
-                if not isinstance(fn, ast.FunctionDef) or fn.name in loggers:
+                if not isinstance(fn, ast.FunctionDef) or fn.name == "log_action":
                     continue
                 params = [a.arg for a in fn.args.args]
                 for call in ast.walk(fn):
                     if not isinstance(call, ast.Call):
                         continue
-                    index = loggers.get(_name(call.func))
-                    if index is None or len(call.args) <= index:
-                        continue
-                    arg = call.args[index]
-                    if isinstance(arg, ast.Name) and arg.id in params:
-                        loggers[fn.name] = params.index(arg.id)
-                        changed = True
+                    for index in loggers.get(_name(call.func), set()):
+                        if len(call.args) <= index:
+                            continue
+                        arg = call.args[index]
+                        if isinstance(arg, ast.Name) and arg.id in params:
+                            position = params.index(arg.id)
+                            if position not in loggers.setdefault(fn.name, set()):
+                                loggers[fn.name].add(position)
+                                changed = True
     return loggers
 
 
@@ -165,9 +168,9 @@ def logged_actions() -> set[str]:
             if not isinstance(call, ast.Call):
                 continue
             args = [k.value for k in call.keywords if k.arg == "action"]
-            index = loggers.get(_name(call.func))
-            if index is not None and len(call.args) > index:
-                args.append(call.args[index])
+            for index in loggers.get(_name(call.func), set()):
+                if len(call.args) > index:
+                    args.append(call.args[index])
             for arg in args:
                 for node in ast.walk(arg):
                     text = node.value if isinstance(node, ast.Constant) else None

@@ -115,6 +115,14 @@ ACTION_WORDS: dict[str, Promise] = {
     "retention.run": _("Deleted data whose retention period ended"),
     "take.refused": _("A recording was refused as unreadable or empty"),
     "upload.discarded": _("Discarded an unfinished upload"),
+    "api_key.created": _("Created an API key"),
+    "api_key.revoked": _("Revoked an API key"),
+    "webhook.created": _("Added a webhook endpoint"),
+    "webhook.deleted": _("Removed a webhook endpoint"),
+    "webhook.disabled": _("A webhook endpoint was turned off after failing for days"),
+    "webhook.redelivered": _("Sent a webhook event again"),
+    "webhook.secret_rotated": _("Replaced a webhook endpoint's signing secret"),
+    "webhook.updated": _("Changed a webhook endpoint"),
 }
 
 

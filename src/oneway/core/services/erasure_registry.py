@@ -22,6 +22,7 @@ ERASED_MODELS: dict[str, str] = {
     "uploads.upload": "rows deleted; stored files, local data, S3 parts and tails removed",
     "reviews.review": "deleted (notes)",
     "reviews.rating": "deleted",
+    "reviews.competencyrating": "deleted with the candidate's reviews (scorecard ratings)",
     "reviews.reviewsummary": "deleted",
     "reviews.comment": "deleted",
     "reviews.commentmention": "deleted with the comment",
@@ -50,6 +51,7 @@ KEPT_MODELS: dict[str, str] = {
     "reviews.sharelink": "the team's link; its access to the candidate is removed",
     "live.slotoffer": "the team's availability; the candidate's booking is removed",
     "reviews.reviewerassignment": "which team member reviews which interview",
+    "reviews.competency": "the team's scorecard (competencies and anchors), not a candidate",
     "reviews.decisionemailtemplate": "the team's templates, not a sent email",
 }
 
@@ -80,6 +82,7 @@ LOCAL_FOLDERS: dict[str, str] = {
     "FILE_UPLOAD_TEMP_DIR": "kept: Django's form upload temp files, gone when the request ends",
     "DATA_DIR": "holds the folders above and the SQLite database (rows erased)",
     "WHISPER_MODEL_DIR": "kept: an operator's speech-to-text model, never a candidate's",
+    "METRICS_DIR": "kept: Prometheus counters of the web processes, no personal data",
 }
 
 # Audit data keys that hold no personal data; everything else in an erased candidate's
