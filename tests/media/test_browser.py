@@ -13,6 +13,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.test import Client
 
+from media.answers import attach_to_answer
 from media.mediagen import _video_frames
 from oneway.accounts.models import User
 from oneway.media import jobs
@@ -146,6 +147,8 @@ def page(browser: Any, live_server: Any, reviewer: User) -> Iterator[Any]:
 
 
 def play(page: Any, item: MediaItem, user: User) -> dict[str, Any]:
+    # Media is served only for answers the viewer may see (checked again when served).
+    attach_to_answer(item, assign=user)
     src = media_url(item=item, user=user, variant="rendition")
     tag = "video" if item.rendition_name.endswith(".mp4") else "audio"
     return page.evaluate(PLAY_JS, [src, tag])
