@@ -88,14 +88,15 @@ def test_candidate_books_a_slot_and_the_team_sees_it(
     assert live.status == LiveStatus.SCHEDULED
     assert live.candidate_timezone == "America/New_York"
 
-    # The team: signed in, the dashboard lists it under its day.
+    # The team: signed in, the live interviews page lists it under its day.
     staff = chromium.new_context(timezone_id="Europe/London")
     page = staff.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(admin_user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Upcoming live interviews")).to_be_visible()
+    page.goto(f"{live_server.url}/live/")
+    expect(page.get_by_role("heading", name="Live interviews", exact=True)).to_be_visible()
     page.get_by_role("link", name="Carol Candidate").click()
     expect(page.get_by_role("link", name="Join on Zoom")).to_be_visible()
     assert_accessible(page)

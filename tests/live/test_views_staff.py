@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.db import connection
-from django.template import Context, RequestContext, Template
+from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -404,34 +404,6 @@ def test_slot_offer_pages(admin_client: Client, reviewer_client: Client, admin_u
     assert admin_client.post(reverse("live:slot_offer_close", args=[offer.pk])).status_code == 302
     offer.refresh_from_db()
     assert offer.closed_at is not None
-
-
-def test_dashboard_partial_lists_upcoming_interviews_by_day(
-    admin_user: User,
-    reviewer: User,
-    org: Organisation,
-    make_live: Callable[..., LiveInterview],
-    make_org: Callable[..., Organisation],
-    make_member: Callable[..., User],
-    admin_client: Client,
-) -> None:
-    make_live(starts_at=at(days=2, hour=9), candidate_name="Alpha Applicant")
-    make_live(starts_at=at(days=2, hour=15), candidate_name="Beta Applicant")
-    make_live(starts_at=at(days=4, hour=9), candidate_name="Gamma Applicant")
-    make_live(starts_at=at(days=30, hour=9), candidate_name="Far Future")
-    cancelled = make_live(starts_at=at(days=3, hour=9), candidate_name="Gone Applicant")
-    LiveInterview.objects.filter(pk=cancelled.pk).update(status=LiveStatus.CANCELLED)
-    request = RequestFactory().get("/app/")
-    admin_client.get("/app/")  # warm up
-    request.user = admin_user
-    request.org = org  # type: ignore[attr-defined]
-    request.membership = admin_user.memberships.get()  # type: ignore[attr-defined]
-    html = Template('{% include "live/_upcoming.html" %}').render(RequestContext(request, {}))
-    assert html.index("Alpha") < html.index("Beta") < html.index("Gamma")
-    assert "Far Future" not in html and "Gone Applicant" not in html
-    assert html.count("<h3>") == 2
-    # Nothing for someone outside an organisation.
-    assert "Alpha" not in Template('{% include "live/_upcoming.html" %}').render(Context({}))
 
 
 def test_candidate_partial_for_the_review_page(
