@@ -17,6 +17,7 @@ from oneway.access import (
     candidate_label,
     require,
     visible_live_interviews,
+    visible_memberships,
     visible_slot_offers,
 )
 from oneway.accounts.models import User
@@ -33,7 +34,6 @@ from oneway.api.common import (
 )
 from oneway.api.pagination import DEFAULT_LIMIT, page
 from oneway.api.problems import Problem, field_error
-from oneway.core.models import Membership
 from oneway.live.models import LiveInterview, LiveStatus, SlotOffer
 from oneway.live.services import live_interview_schedule, slot_offer_create
 
@@ -169,9 +169,9 @@ def create_live_interview(request: HttpRequest, body: LiveIn) -> Status[LiveOut]
         if offer is None:
             raise Http404("No such slot offer.")
     member_ids = set(
-        Membership.objects.filter(
-            organisation=viewer.org, user_id__in=body.interviewer_ids
-        ).values_list("user_id", flat=True)
+        visible_memberships(viewer)
+        .filter(user_id__in=body.interviewer_ids)
+        .values_list("user_id", flat=True)
     )
     if member_ids != set(body.interviewer_ids):
         raise Problem(
