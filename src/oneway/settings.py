@@ -167,7 +167,18 @@ if PRODUCTION:
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+# Candidates read their invitation's language (issue 16); staff pages stay English. Each
+# language is named in itself, as the candidate's language switcher shows it.
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("nl", "Nederlands"),
+    ("pt-br", "Português (Brasil)"),
+    ("pl", "Polski"),
+    ("ar", "العربية"),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
