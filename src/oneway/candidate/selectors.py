@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from oneway.candidate import rules
 from oneway.candidate.session import DEVICE_CHECKED_KEY
-from oneway.core.models import Answer, Invitation, InvitationStatus, Question, Take
+from oneway.core.models import Answer, AnswerType, Invitation, InvitationStatus, Question, Take
 from oneway.core.models.answers import TakeState
 from oneway.uploads.models import Upload
 
@@ -29,6 +29,15 @@ def flow_questions(invitation: Invitation) -> list[Question]:
 
 def needs_device_check(invitation: Invitation, questions: list[Question]) -> bool:
     return any(rules.question_limits(q, invitation).is_recorded for q in questions)
+
+
+def devices_needed(invitation: Invitation, questions: list[Question]) -> str:
+    """ "video" (camera and microphone), "audio" (microphone only) or "" (writing only),
+    with the candidate's accommodations applied: what the device check checks."""
+    kinds = {rules.question_limits(q, invitation).answer_type for q in questions}
+    if AnswerType.VIDEO in kinds:
+        return "video"
+    return "audio" if AnswerType.AUDIO in kinds else ""
 
 
 def has_started(invitation: Invitation) -> bool:

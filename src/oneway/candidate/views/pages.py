@@ -13,6 +13,7 @@ from oneway.candidate.forms import AccommodationsForm, ConsentForm
 from oneway.candidate.privacy import consent_statement, privacy_contact, privacy_facts
 from oneway.candidate.selectors import (
     current_step,
+    devices_needed,
     flow_questions,
     has_started,
     submitted_answers,
@@ -42,6 +43,7 @@ def _landing_context(invitation: Invitation, request: HttpRequest) -> dict[str, 
         "step": current_step(invitation, request.session),
         "accommodations_locked": has_started(invitation),
         "time_factor": rules.time_factor(invitation),
+        "next_check": devices_needed(invitation, flow_questions(invitation)),
     }
 
 
@@ -108,10 +110,7 @@ def device_check(request: HttpRequest, invitation: Invitation) -> HttpResponseBa
             request=request,
         )
         return redirect(current_step(invitation, request.session).url)
-    questions = flow_questions(invitation)
-    audio_only = not any(
-        rules.question_limits(q, invitation).answer_type == "video" for q in questions
-    )
+    audio_only = devices_needed(invitation, flow_questions(invitation)) != "video"
     config = {
         "purpose": "device-check",
         "uploadEndpoint": reverse("uploads:collection"),
@@ -126,7 +125,13 @@ def device_check(request: HttpRequest, invitation: Invitation) -> HttpResponseBa
     return render(
         request,
         "candidate/device_check.html",
-        {"invitation": invitation, "config": config, "audio_only": audio_only},
+        {
+            "invitation": invitation,
+            "config": config,
+            "audio_only": audio_only,
+            "text_alternative_open": invitation.interview.accommodations_enabled
+            and not has_started(invitation),
+        },
     )
 
 
