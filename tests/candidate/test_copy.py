@@ -84,3 +84,28 @@ def test_the_text_alternative_offer_is_shown_only_where_it_can_be_taken(
     client.post("/c/", {"action": "consent", "agree": "on"})
     check = visible(client.get("/c/device-check/").content)
     assert "text alternative" not in check
+
+
+def test_the_invitation_email_names_only_the_devices_the_questions_need(make_candidate) -> None:
+    from django.template.loader import render_to_string
+
+    for questions, expected, absent in (
+        (["video", "text"], "check your camera and microphone", None),
+        (["audio", "text"], "check your microphone;", "your camera"),
+        (["text"], "nothing is sent until you send an answer", "microphone"),
+    ):
+        link = make_candidate(questions=questions)
+        invitation = link.invitation
+        context = {
+            "invitation": invitation,
+            "interview": invitation.interview,
+            "organisation": invitation.organisation,
+            "card": recorded_format_card(invitation, link="https://x.example/c/t"),
+            "link": "https://x.example/c/t",
+            "purpose": "invite",
+        }
+        for name in ("emails/invitation.txt", "emails/invitation.html"):
+            body = render_to_string(name, context)
+            assert expected in body, (questions, name)
+            if absent:
+                assert absent not in body.lower(), (questions, name)

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from oneway.candidate import rules
 from oneway.candidate.session import DEVICE_CHECKED_KEY
-from oneway.core.models import Answer, AnswerType, Invitation, InvitationStatus, Question, Take
+from oneway.core import answer_times
+from oneway.core.models import Answer, Invitation, InvitationStatus, Question, Take
 from oneway.core.models.answers import TakeState
 from oneway.uploads.models import Upload
 
@@ -32,12 +33,11 @@ def needs_device_check(invitation: Invitation, questions: list[Question]) -> boo
 
 
 def devices_needed(invitation: Invitation, questions: list[Question]) -> str:
-    """ "video" (camera and microphone), "audio" (microphone only) or "" (writing only),
-    with the candidate's accommodations applied: what the device check checks."""
-    kinds = {rules.question_limits(q, invitation).answer_type for q in questions}
-    if AnswerType.VIDEO in kinds:
-        return "video"
-    return "audio" if AnswerType.AUDIO in kinds else ""
+    """ "video", "audio" or "" (writing only), with the candidate's accommodations applied:
+    what the device check checks."""
+    return answer_times.devices_needed(
+        [answer_times.answer_times(q, invitation) for q in questions]
+    )
 
 
 def has_started(invitation: Invitation) -> bool:

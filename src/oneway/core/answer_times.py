@@ -56,3 +56,11 @@ def answer_times(question: "Question", invitation: "Invitation") -> AnswerTimes:
         thinking_seconds=scaled(question.thinking_seconds, factor) if recorded else 0,
         answer_seconds=scaled(question.max_answer_seconds, factor) if recorded else 0,
     )
+
+
+def devices_needed(times: "list[AnswerTimes]") -> str:
+    """ "video" (camera and microphone), "audio" (microphone only) or "" (writing only)."""
+    kinds = {t.answer_type for t in times}
+    if AnswerType.VIDEO in kinds:
+        return "video"
+    return "audio" if AnswerType.AUDIO in kinds else ""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from django.utils.translation import gettext, ngettext
 
-from oneway.core.answer_times import AnswerTimes, answer_times
+from oneway.core.answer_times import AnswerTimes, answer_times, devices_needed
 from oneway.core.deadlines import format_moment, same_wall_clock
 from oneway.core.models import AnswerType
 from oneway.core.services.retention import retention_promise, rights_promise
@@ -40,6 +40,9 @@ class FormatCard:
     # The candidate's personal link (emails) or the meeting link (live, once visible).
     link: str = ""
     link_label: str = ""
+    # Recorded interviews: "video", "audio" or "" (writing only), accommodations applied;
+    # the sentences around the card (emails, landing page) name these devices and no other.
+    devices: str = ""
 
 
 def _duration(seconds: int) -> str:
@@ -192,4 +195,5 @@ def recorded_format_card(invitation: "Invitation", *, link: str = "") -> FormatC
         notes=notes,
         link=link,
         link_label=gettext("Open your interview") if link else "",
+        devices=devices_needed(times),
     )

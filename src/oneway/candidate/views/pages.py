@@ -43,7 +43,6 @@ def _landing_context(invitation: Invitation, request: HttpRequest) -> dict[str, 
         "step": current_step(invitation, request.session),
         "accommodations_locked": has_started(invitation),
         "time_factor": rules.time_factor(invitation),
-        "next_check": devices_needed(invitation, flow_questions(invitation)),
     }
 
 
