@@ -8,8 +8,10 @@ for well under that bitrate (``RECORDER``), so an honest recording never comes c
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
 
+from oneway.core.answer_times import TIME_FACTORS as TIME_FACTORS
+from oneway.core.answer_times import answer_times, scaled
+from oneway.core.answer_times import time_factor as time_factor
 from oneway.core.models import AnswerType, Interview, Invitation, Question
 
 # What the recorder asks MediaRecorder for; passed to the browser with every page.
@@ -42,9 +44,6 @@ DEVICE_CHECK_KEEP = datetime.timedelta(hours=2)
 # Reading a test clip's length stops after this many packets: a real 15 s clip has about
 # 1,300 (video frames and 20 ms audio packets); more is a clip built to cost CPU.
 DEVICE_CHECK_MAX_PACKETS = 5000
-
-# The time factors a candidate may choose when the interview allows accommodations.
-TIME_FACTORS = [Decimal("1"), Decimal("1.25"), Decimal("1.5"), Decimal("2")]
 
 # How long the browser waits for the camera permission prompt before explaining it.
 PERMISSION_TIMEOUT_SECONDS = 20
@@ -86,27 +85,14 @@ class AnswerLimits:
         return int(self.max_seconds_accepted * rate / 8) + SIZE_SLACK_BYTES
 
 
-def time_factor(invitation: Invitation) -> Decimal:
-    factor = Decimal(invitation.accommodation_time_factor or 1)
-    return max(Decimal("1"), min(factor, max(TIME_FACTORS)))
-
-
-def _scaled(seconds: int, factor: Decimal) -> int:
-    return int((Decimal(seconds) * factor).to_integral_value())
-
-
 def question_limits(question: Question, invitation: Invitation) -> AnswerLimits:
-    factor = time_factor(invitation)
-    answer_type = question.answer_type
-    if answer_type != AnswerType.TEXT and invitation.accommodation_text_alternative:
-        answer_type = AnswerType.TEXT
-    recorded = answer_type != AnswerType.TEXT
+    times = answer_times(question, invitation)
     return AnswerLimits(
-        answer_type=answer_type,
-        thinking_seconds=_scaled(question.thinking_seconds, factor),
-        answer_seconds=_scaled(question.max_answer_seconds, factor) if recorded else 0,
+        answer_type=times.answer_type,
+        thinking_seconds=times.thinking_seconds,
+        answer_seconds=times.answer_seconds,
         max_characters=question.max_characters,
-        max_takes=1 + question.retakes if recorded else 1,
+        max_takes=1 + question.retakes if times.is_recorded else 1,
     )
 
 
@@ -116,14 +102,14 @@ def practice_limits(invitation: Invitation) -> AnswerLimits:
     has_video = interview.questions.filter(answer_type=AnswerType.VIDEO).exists()
     return AnswerLimits(
         answer_type=AnswerType.VIDEO if has_video else AnswerType.AUDIO,
-        thinking_seconds=_scaled(
+        thinking_seconds=scaled(
             min(
                 PRACTICE_THINKING_SECONDS,
                 interview.default_thinking_seconds or PRACTICE_THINKING_SECONDS,
             ),
             factor,
         ),
-        answer_seconds=_scaled(PRACTICE_ANSWER_SECONDS, factor),
+        answer_seconds=scaled(PRACTICE_ANSWER_SECONDS, factor),
         max_characters=0,
         max_takes=1 + PRACTICE_RETAKES,
     )

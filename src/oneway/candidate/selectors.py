@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from oneway.candidate import rules
 from oneway.candidate.session import DEVICE_CHECKED_KEY
+from oneway.core import answer_times
 from oneway.core.models import Answer, Invitation, InvitationStatus, Question, Take
 from oneway.core.models.answers import TakeState
 from oneway.uploads.models import Upload
@@ -29,6 +30,14 @@ def flow_questions(invitation: Invitation) -> list[Question]:
 
 def needs_device_check(invitation: Invitation, questions: list[Question]) -> bool:
     return any(rules.question_limits(q, invitation).is_recorded for q in questions)
+
+
+def devices_needed(invitation: Invitation, questions: list[Question]) -> str:
+    """ "video", "audio" or "" (writing only), with the candidate's accommodations applied:
+    what the device check checks."""
+    return answer_times.devices_needed(
+        [answer_times.answer_times(q, invitation) for q in questions]
+    )
 
 
 def has_started(invitation: Invitation) -> bool:

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Literal
 
 from django.utils.translation import gettext, ngettext
 
+from oneway.core.answer_times import AnswerTimes, answer_times, devices_needed
 from oneway.core.deadlines import format_moment, same_wall_clock
 from oneway.core.models import AnswerType
 from oneway.core.services.retention import retention_promise, rights_promise
 
 if TYPE_CHECKING:
-    from oneway.core.models import Interview, Invitation, Question
+    from oneway.core.models import Interview, Invitation
 
 FormatName = Literal["recorded", "live"]
 
@@ -39,6 +40,9 @@ class FormatCard:
     # The candidate's personal link (emails) or the meeting link (live, once visible).
     link: str = ""
     link_label: str = ""
+    # Recorded interviews: "video", "audio" or "" (writing only), accommodations applied;
+    # the sentences around the card (emails, landing page) name these devices and no other.
+    devices: str = ""
 
 
 def _duration(seconds: int) -> str:
@@ -56,22 +60,21 @@ def _span(values: list[int], one: str, many: str) -> str:
     return many % {"low": _duration(low), "high": _duration(high)}
 
 
-def expected_minutes(interview: "Interview", questions: list["Question"], factor: float) -> int:
+def expected_minutes(interview: "Interview", times: list[AnswerTimes]) -> int:
     """A generous estimate of the whole sitting, rounded up to 5 minutes.
 
     Landing page and device check (5 min), the practice question, then per question the
     thinking time and the full answer time (writing a text answer counts 5 minutes).
     Retakes are not counted: they are optional.
+    ``times`` are the candidate's own (``answer_times``), accommodations applied.
     """
     seconds = 5 * 60
-    if interview.practice_enabled:
+    recorded = [t for t in times if t.is_recorded]
+    if interview.practice_enabled and recorded:
         seconds += 2 * 60
-    for question in questions:
-        seconds += question.thinking_seconds
-        if question.answer_type == AnswerType.TEXT:
-            seconds += int(5 * 60 * factor)
-        else:
-            seconds += int(question.max_answer_seconds * factor)
+    for entry in times:
+        seconds += entry.thinking_seconds
+        seconds += entry.answer_seconds if entry.is_recorded else 5 * 60
     minutes = -(-seconds // 60)
     return max(5, -(-minutes // 5) * 5)
 
@@ -91,20 +94,25 @@ def _device_line(answer_types: set[str]) -> str:
 
 
 def recorded_format_card(invitation: "Invitation", *, link: str = "") -> FormatCard:
-    """The format card of a recorded interview, as this candidate will meet it."""
+    """The format card of a recorded interview, as this candidate will meet it.
+
+    Every time and device it names comes from ``answer_times``, the function the question
+    page uses, so a candidate with extra time or a text alternative reads the numbers
+    and the devices they will actually get.
+    """
     interview = invitation.interview
     organisation = invitation.organisation
     questions = list(interview.questions.all())
-    factor = float(invitation.accommodation_time_factor or 1)
+    times = [answer_times(q, invitation) for q in questions]
     facts: list[str] = [
         ngettext("%(n)d question", "%(n)d questions", len(questions)) % {"n": len(questions)}
     ]
-    recorded = [q for q in questions if q.answer_type != AnswerType.TEXT]
-    written = [q for q in questions if q.answer_type == AnswerType.TEXT]
+    recorded = [(q, t) for q, t in zip(questions, times, strict=True) if t.is_recorded]
+    written = [q for q, t in zip(questions, times, strict=True) if not t.is_recorded]
     if recorded:
         facts.append(
             _span(
-                [int(q.max_answer_seconds * factor) for q in recorded],
+                [t.answer_seconds for _, t in recorded],
                 gettext("Up to %(value)s per recorded answer"),
                 gettext("Up to %(low)s to %(high)s per recorded answer, depending on the question"),
             )
@@ -118,7 +126,8 @@ def recorded_format_card(invitation: "Invitation", *, link: str = "") -> FormatC
             )
             % {"n": max(q.max_characters for q in written)}
         )
-    thinking = [q.thinking_seconds for q in questions]
+    # Only recordings have a thinking countdown; written answers are read and written at once.
+    thinking = [t.thinking_seconds for _, t in recorded]
     if thinking and max(thinking) == 0:
         facts.append(gettext("No thinking time: you answer as soon as you see each question"))
     elif thinking:
@@ -129,7 +138,7 @@ def recorded_format_card(invitation: "Invitation", *, link: str = "") -> FormatC
                 gettext("%(low)s to %(high)s to think after you see each question"),
             )
         )
-    retakes = [q.retakes for q in recorded]
+    retakes = [q.retakes for q, _ in recorded]
     if retakes:
         low, high = min(retakes), max(retakes)
         if high == 0:
@@ -143,14 +152,14 @@ def recorded_format_card(invitation: "Invitation", *, link: str = "") -> FormatC
                 gettext("%(low)d to %(high)d retakes per answer, depending on the question")
                 % {"low": low, "high": high}
             )
-    minutes = expected_minutes(interview, questions, factor)
+    minutes = expected_minutes(interview, times)
     facts.append(
         ngettext("About %(n)d minute in total", "About %(n)d minutes in total", minutes)
         % {"n": minutes}
     )
-    if interview.practice_enabled:
+    if interview.practice_enabled and recorded:
         facts.append(gettext("A practice question first, which no one else sees"))
-    facts.append(_device_line({q.answer_type for q in questions}))
+    facts.append(_device_line({t.answer_type for t in times}))
     if interview.accommodations_enabled:
         facts.append(gettext("You can ask for extra time or a text alternative before you start"))
 
@@ -186,4 +195,5 @@ def recorded_format_card(invitation: "Invitation", *, link: str = "") -> FormatC
         notes=notes,
         link=link,
         link_label=gettext("Open your interview") if link else "",
+        devices=devices_needed(times),
     )

@@ -109,7 +109,11 @@ class LiveDetailsForm(forms.Form):
         error_messages={"required": gettext_lazy("Choose at least one interviewer.")},
     )
     duration_minutes = forms.IntegerField(
-        label=gettext_lazy("Duration (minutes)"), min_value=5, max_value=480, initial=30
+        label=gettext_lazy("Duration (minutes)"),
+        min_value=5,
+        max_value=480,
+        initial=30,
+        help_text=gettext_lazy("With slots offered, the interview lasts one slot."),
     )
     meeting_url = MeetingUrlField(
         label=gettext_lazy("Meeting link"),

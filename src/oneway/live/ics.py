@@ -44,19 +44,55 @@ def organiser_address(live: LiveInterview) -> tuple[str, str]:
     return email or "noreply@localhost", name or live.organisation.name
 
 
+def event_summary(live: LiveInterview, title: str | None = None) -> str:
+    """ "Live interview: Backend engineer (Acme)", said once even when the title (staff
+    titles start as "Live interview: <position>") already says it."""
+    title = (live.title if title is None else title).strip()
+    label = _("Live interview")
+    if title.casefold().startswith(label.casefold()):
+        return _("%(title)s (%(organisation)s)") % {
+            "title": title,
+            "organisation": live.organisation.name,
+        }
+    return _("Live interview: %(title)s (%(organisation)s)") % {
+        "title": title,
+        "organisation": live.organisation.name,
+    }
+
+
+def event_description(
+    live: LiveInterview, *, card_text: str, method: Method, reschedule_url: str = ""
+) -> str:
+    """The format card's text, then the meeting link and where to reschedule, each once.
+
+    ``icalendar`` escapes it (commas, semicolons, backslashes, line breaks) and folds its
+    lines at 75 octets, as RFC 5545 asks.
+    """
+    parts = [card_text.strip()] if card_text.strip() else []
+    if method == "REQUEST":
+        if live.meeting_url and live.meeting_url not in card_text:
+            parts.append(_("Meeting link: %(url)s") % {"url": live.meeting_url})
+        if reschedule_url and reschedule_url not in card_text:
+            parts.append(_("To reschedule or cancel: %(url)s") % {"url": reschedule_url})
+    return "\n\n".join(parts)
+
+
 def build_ics(
     live: LiveInterview,
     *,
     method: Method = "REQUEST",
     attendees: list[tuple[str, str]] | None = None,
     description: str = "",
+    reschedule_url: str = "",
     now: datetime.datetime | None = None,
     title: str | None = None,
 ) -> bytes:
     """The calendar file for the interview's current time and SEQUENCE.
 
     ``attendees`` defaults to the candidate and every interviewer, as (email, name);
-    ``title`` to the live interview's (pass the one the reader may see in blind mode).
+    ``title`` to the live interview's (pass the one the reader may see in blind mode);
+    ``description`` is the reader's format card as text, ``reschedule_url`` the page where
+    this reader moves or cancels the interview.
     """
     if live.starts_at is None or live.ends_at is None:
         raise ValueError("A live interview without a time has no calendar entry.")
@@ -72,13 +108,12 @@ def build_ics(
     event.add("dtstart", live.starts_at.astimezone(datetime.UTC))
     event.add("dtend", live.ends_at.astimezone(datetime.UTC))
     event.add("sequence", live.ics_sequence)
-    event.add(
-        "summary",
-        _("Live interview: %(title)s (%(organisation)s)")
-        % {"title": live.title if title is None else title, "organisation": live.organisation.name},
+    event.add("summary", event_summary(live, title))
+    text = event_description(
+        live, card_text=description, method=method, reschedule_url=reschedule_url
     )
-    if description:
-        event.add("description", description)
+    if text:
+        event.add("description", text)
     event.add("location", live.meeting_url)
     event.add("url", live.meeting_url)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")

@@ -59,6 +59,7 @@ def _attachments(
     card_text: str,
     attendees: list[tuple[str, str]] | None,
     title: str | None = None,
+    reschedule_url: str = "",
 ) -> list[tuple[str, str, str]]:
     method = ICS_METHOD.get(kind)
     if method is None or live.starts_at is None:
@@ -66,7 +67,14 @@ def _attachments(
     if method == "REQUEST" and live.status != LiveStatus.SCHEDULED:
         return []
     return [
-        ics_attachment(live, method=method, attendees=attendees, description=card_text, title=title)
+        ics_attachment(
+            live,
+            method=method,
+            attendees=attendees,
+            description=card_text,
+            title=title,
+            reschedule_url=reschedule_url,
+        )
     ]
 
 
@@ -91,7 +99,7 @@ def deliver(live: LiveInterview, kind: str, recipient: str, extra: dict[str, Any
                 "when": _short_when(live, live.candidate_timezone),
                 "extra": extra,
             },
-            attachments=_attachments(live, kind, card_text, None),
+            attachments=_attachments(live, kind, card_text, None, reschedule_url=page_url),
         )
         return True
     user = User.objects.filter(pk=int(recipient.split(":", 1)[1]), is_active=True).first()
@@ -135,7 +143,9 @@ def deliver(live: LiveInterview, kind: str, recipient: str, extra: dict[str, Any
             "when": _short_when(live, user.timezone_in(live.organisation)),
             "extra": extra,
         },
-        attachments=_attachments(live, kind, card_text, attendees, title=shown.title),
+        attachments=_attachments(
+            live, kind, card_text, attendees, title=shown.title, reschedule_url=detail_url
+        ),
     )
     return True
 

@@ -12,6 +12,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -229,8 +231,17 @@ def candidate_calendar(request: HttpRequest, token: str) -> HttpResponse:
         return live
     if live.starts_at is None:
         return _invalid(request)
+    # The same text as the candidate's emails: their format card, the meeting link and
+    # their own page (where they reschedule), which is the link they opened this from.
+    page_url = settings.BASE_URL + reverse("live:candidate", args=[token])
+    card = live_format_card(
+        live, audience="candidate", link=page_url, link_label=_("Open your interview page")
+    )
     filename, content, mimetype = ics_attachment(
-        live, method="CANCEL" if live.status == LiveStatus.CANCELLED else "REQUEST"
+        live,
+        method="CANCEL" if live.status == LiveStatus.CANCELLED else "REQUEST",
+        description=render_to_string("core/format_card.txt", {"card": card, "show_link": True}),
+        reschedule_url=page_url,
     )
     response = HttpResponse(content, content_type=f"{mimetype}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

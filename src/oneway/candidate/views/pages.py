@@ -13,6 +13,7 @@ from oneway.candidate.forms import AccommodationsForm, ConsentForm
 from oneway.candidate.privacy import consent_statement, privacy_contact, privacy_facts
 from oneway.candidate.selectors import (
     current_step,
+    devices_needed,
     flow_questions,
     has_started,
     submitted_answers,
@@ -108,10 +109,7 @@ def device_check(request: HttpRequest, invitation: Invitation) -> HttpResponseBa
             request=request,
         )
         return redirect(current_step(invitation, request.session).url)
-    questions = flow_questions(invitation)
-    audio_only = not any(
-        rules.question_limits(q, invitation).answer_type == "video" for q in questions
-    )
+    audio_only = devices_needed(invitation, flow_questions(invitation)) != "video"
     config = {
         "purpose": "device-check",
         "uploadEndpoint": reverse("uploads:collection"),
@@ -126,7 +124,13 @@ def device_check(request: HttpRequest, invitation: Invitation) -> HttpResponseBa
     return render(
         request,
         "candidate/device_check.html",
-        {"invitation": invitation, "config": config, "audio_only": audio_only},
+        {
+            "invitation": invitation,
+            "config": config,
+            "audio_only": audio_only,
+            "text_alternative_open": invitation.interview.accommodations_enabled
+            and not has_started(invitation),
+        },
     )
 
 

@@ -103,18 +103,9 @@ def validate_details(
         raise ValidationError(errors)  # type: ignore[arg-type]
 
 
-def validate_offer(organisation: Organisation, offer: SlotOffer, duration_minutes: int) -> None:
+def validate_offer(organisation: Organisation, offer: SlotOffer) -> None:
     if offer.organisation_id != organisation.pk or not offer.is_open:
         raise ValidationError({"slot_offer": _("Choose one of your open slot offers.")})
-    if duration_minutes > offer.slot_minutes:
-        raise ValidationError(
-            {
-                "duration_minutes": _(
-                    "The interview lasts longer than the offer's slots (%(minutes)d minutes)."
-                )
-                % {"minutes": offer.slot_minutes}
-            }
-        )
 
 
 def lock_people(user_ids: Iterable[int]) -> None:

@@ -78,7 +78,9 @@ def live_interview_schedule(
     if (starts_at is None) == (slot_offer is None):
         raise ValidationError(_("Either pick a time or offer slots to the candidate."))
     if slot_offer is not None:
-        validate_offer(organisation, slot_offer, duration_minutes)
+        validate_offer(organisation, slot_offer)
+        # The candidate books a slot, and the interview is what they booked: one slot long.
+        duration_minutes = slot_offer.slot_minutes
     if invitation is not None and interview is None:
         interview = invitation.interview
     with transaction.atomic():
@@ -187,7 +189,17 @@ def live_interview_update(
             raise ValidationError(_("A cancelled or finished live interview cannot be changed."))
         duration = changes.get("duration_minutes", live.duration_minutes)
         if live.slot_offer is not None and live.status == LiveStatus.AWAITING_BOOKING:
-            validate_offer(live.organisation, live.slot_offer, duration)
+            validate_offer(live.organisation, live.slot_offer)
+            if duration != live.duration_minutes and duration != live.slot_offer.slot_minutes:
+                raise ValidationError(
+                    {
+                        "duration_minutes": _(
+                            "While the candidate chooses from slots, the interview lasts one "
+                            "slot (%(minutes)d minutes)."
+                        )
+                        % {"minutes": live.slot_offer.slot_minutes}
+                    }
+                )
         old_ids = set(live.interviewers.values_list("pk", flat=True))
         new_ids = {u.pk for u in interviewers}
         if "reminder_hours" in changes:
@@ -279,9 +291,10 @@ def live_interview_reschedule(
             live.scheduled_at = now
         else:
             assert slot_offer is not None
-            validate_offer(live.organisation, slot_offer, live.duration_minutes)
+            validate_offer(live.organisation, slot_offer)
             _release_booking(live, now)
             live.slot_offer = slot_offer
+            live.duration_minutes = slot_offer.slot_minutes
             live.status = LiveStatus.AWAITING_BOOKING
         if was_scheduled:
             live.ics_sequence += 1

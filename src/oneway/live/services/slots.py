@@ -211,7 +211,9 @@ def slot_book(
             ) from exc
         old_start = live.starts_at
         live.starts_at = slot.starts_at
-        live.ends_at = slot.starts_at + datetime.timedelta(minutes=live.duration_minutes)
+        # The interview lasts the slot the candidate booked ("09:00-09:45" is 45 minutes).
+        live.ends_at = slot.ends_at
+        live.duration_minutes = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
         live.status = LiveStatus.SCHEDULED
         live.scheduled_at = now
         if candidate_timezone:

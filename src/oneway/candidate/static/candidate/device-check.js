@@ -11,11 +11,12 @@ import {
   stopStream,
   watchLevel,
 } from "./recorder.js";
-import { PendingList, TabGuard, flow, format, lookupUploadUrl, readJSON, resumeEarlierUploads, strings } from "./flow.js";
+import { PendingList, TabGuard, flow, format, lookupUploadUrl, readJSON, resumeEarlierUploads, stringsFor } from "./flow.js";
 
 const config = readJSON("device-check-config");
 const $ = (id) => document.getElementById(id);
 const kind = config.audioOnly ? "audio" : "video";
+const strings = stringsFor({ kind });
 const ui = {
   problem: $("check-problem"),
   turnOn: $("turn-on"),

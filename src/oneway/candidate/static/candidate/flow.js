@@ -10,6 +10,22 @@ export function readJSON(id) {
 export const strings = readJSON("candidate-strings") || {};
 export const flow = readJSON("candidate-flow") || {};
 
+/** The strings for one answer: an audio answer never mentions a camera (keys ending in
+ *  "Audio" replace theirs) and the practice is never said to be sent ("Practice"). */
+export function stringsFor({ kind = "video", practice = false } = {}) {
+  const chosen = { ...strings };
+  for (const [suffix, applies] of [
+    ["Audio", kind === "audio"],
+    ["Practice", practice],
+  ]) {
+    if (!applies) continue;
+    for (const key of Object.keys(strings)) {
+      if (key.endsWith(suffix)) chosen[key.slice(0, -suffix.length)] = strings[key];
+    }
+  }
+  return chosen;
+}
+
 export function format(template, values) {
   return String(template).replace(/%\((\w+)\)s/g, (match, name) => (name in values ? values[name] : match));
 }

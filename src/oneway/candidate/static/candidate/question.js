@@ -14,9 +14,10 @@ import {
   stopStream,
   watchLevel,
 } from "./recorder.js";
-import { PendingList, TabGuard, flow, format, lookupUploadUrl, readJSON, resumeEarlierUploads, strings } from "./flow.js";
+import { PendingList, TabGuard, flow, format, lookupUploadUrl, readJSON, resumeEarlierUploads, stringsFor } from "./flow.js";
 
 const config = readJSON("question-config");
+const strings = stringsFor({ kind: config.answerType, practice: config.practice });
 const $ = (id) => document.getElementById(id);
 const GET_READY_SECONDS = 5;
 
@@ -145,7 +146,9 @@ async function beginCountdown(seconds, messageKey) {
     ui.countdown.textContent = format(strings[messageKey], { time: formatClock(left) });
     if (left <= 0) startRecording();
   };
-  say(format(strings[messageKey], { time: formatClock(seconds) }));
+  // One countdown on screen (the line above); the status is announced once, without a
+  // number that would run beside it.
+  say(strings[`${messageKey}Announce`]);
   update();
   state.countdownTimer = setInterval(update, 250);
   ui.startNow.focus();
