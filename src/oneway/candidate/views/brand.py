@@ -8,7 +8,7 @@ still show the logo, which a short-lived signed storage URL would not; these vie
 from the same storage (local folder or S3) as every other media file.
 """
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from oneway.core import branding
@@ -22,15 +22,17 @@ ACCENT_CSS_VERSION = "1"
 
 
 @require_safe
-def logo(request: HttpRequest, organisation_id: int, key: str) -> FileResponse:
+def logo(request: HttpRequest, organisation_id: int, key: str) -> HttpResponse:
     name = Organisation.objects.filter(pk=organisation_id).values_list("logo", flat=True).first()
     if not name or branding.logo_key(name) != key:
         raise Http404
     try:
-        handle = media_storage().open(name, "rb")
+        # A logo is small (at most 400 x 120 pixels): read at once, from disk or S3.
+        with media_storage().open(name, "rb") as handle:
+            data = handle.read()
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, content_type="image/png")
+    response = HttpResponse(data, content_type="image/png")
     response["Cache-Control"] = CACHE_FOREVER
     return response
 
