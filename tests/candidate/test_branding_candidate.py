@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
@@ -178,3 +179,26 @@ def test_an_unbranded_email_shows_the_name_and_oneways_blue(make_candidate: Any)
     assert "<img" not in html
     assert '<p style="margin:0;font-size:20px;font-weight:700;">Acme Hiring</p>' in html
     assert "background:#0b5cad;color:#fff" in html
+
+
+def test_the_logo_is_stored_in_and_served_from_s3(
+    s3_storage: Any, org: Organisation, owner: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (120, 60), (10, 80, 40)).save(out, format="JPEG")
+    data = out.getvalue()
+    organisation_branding_update(
+        organisation=org, actor=owner, accent_colour="", logo=io.BytesIO(data), logo_size=9
+    )
+    first = org.logo
+    assert default_storage.exists(first)
+    key = first.rsplit("logo-", 1)[1].removesuffix(".png")
+    response = Client().get(f"/c/brand/{org.pk}/logo-{key}.png")
+    assert response.status_code == 200
+    assert Image.open(io.BytesIO(response.content)).format == "PNG"
+    with django_capture_on_commit_callbacks(execute=True):
+        organisation_branding_update(
+            organisation=org, actor=owner, accent_colour="", remove_logo=True
+        )
+    assert not default_storage.exists(first)
+    assert Client().get(f"/c/brand/{org.pk}/logo-{key}.png").status_code == 404
