@@ -202,3 +202,14 @@ def test_the_logo_is_stored_in_and_served_from_s3(
         )
     assert not default_storage.exists(first)
     assert Client().get(f"/c/brand/{org.pk}/logo-{key}.png").status_code == 404
+
+
+def test_the_public_apply_page_shows_the_logo(branded: Organisation, make_candidate: Any) -> None:
+    link = make_candidate()
+    link.interview.apply_link_enabled = True
+    link.interview.apply_token = "applytoken-brand-abcdefghijkl"
+    link.interview.save()
+    page = Client().get(f"/apply/{link.interview.apply_token}/").content.decode()
+    [(_src, alt)] = LOGO_SRC.findall(page)
+    assert alt == "Acme Hiring"
+    assert "/c/brand/v1/accent-0f5132.css" in page
