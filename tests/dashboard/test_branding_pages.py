@@ -12,7 +12,9 @@ from django.urls import reverse
 from PIL import Image
 
 from oneway.accounts.roles import Role
-from oneway.core.models import AuditEntry, Organisation
+from oneway.core.models import AuditEntry, Interview, Organisation
+
+from .test_interview_pages import interview_form
 
 URL = reverse("dashboard:organisation_branding")
 
@@ -156,3 +158,14 @@ def test_the_logo_can_be_removed(admin_client: Client, org: Organisation) -> Non
     org.refresh_from_db()
     assert org.logo == ""
     assert "No logo" in admin_client.get(URL).content.decode()
+
+
+def test_the_closing_message_is_edited_in_the_interview_form(
+    admin_client: Client, org: Organisation
+) -> None:
+    page = admin_client.get(reverse("dashboard:interview_create")).content.decode()
+    assert "Closing message and next steps" in page
+    assert "Your answers are now with the hiring team at (your organisation)." in page
+    text = "We reply within 5 working days."
+    admin_client.post(reverse("dashboard:interview_create"), interview_form(thank_you_text=text))
+    assert Interview.objects.get(organisation=org).thank_you_text == text
