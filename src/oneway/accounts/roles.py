@@ -19,6 +19,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "members.view": frozenset({Role.OWNER, Role.ADMIN, Role.REVIEWER}),
     "members.manage": frozenset({Role.OWNER, Role.ADMIN}),
     "organisation.manage": frozenset({Role.OWNER}),
+    # Issue 16: the logo and accent colour candidates see.
+    "organisation.branding": frozenset({Role.OWNER, Role.ADMIN}),
     "audit.view": frozenset({Role.OWNER, Role.ADMIN}),
     "reviews.rate": frozenset({Role.OWNER, Role.ADMIN, Role.REVIEWER}),
     "reviews.see_all": frozenset({Role.OWNER, Role.ADMIN}),

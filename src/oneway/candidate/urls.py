@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from oneway.candidate.views import answers, api, data, entry, pages
+from oneway.candidate.views import answers, api, brand, data, entry, pages
 
 app_name = "candidate"
 # The personal link is reverse("candidate:enter", args=[token]) -> /c/<token>/: the token
@@ -23,6 +23,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/takes/<int:take_id>/", api.detail, name="take_detail"),
     path("api/takes/<int:take_id>/stop/", api.stop, name="take_stop"),
     path("takes/<int:take_id>/recording", api.recording, name="take_recording"),
+    # The organisation's logo and accent colour (public, cached: see views/brand.py).
+    path("brand/<int:organisation_id>/logo-<slug:key>.png", brand.logo, name="brand_logo"),
+    path(
+        f"brand/v{brand.ACCENT_CSS_VERSION}/accent-<str:colour>.css",
+        brand.accent_css,
+        name="brand_css",
+    ),
     # Last: anything else under /c/ is a token (unknown ones answer 404).
     path("<str:token>/", entry.enter, name="enter"),
 ]

@@ -77,6 +77,7 @@ ACTION_WORDS: dict[str, Promise] = {
     "member.joined": _("Joined the team"),
     "member.removed": _("Removed a team member"),
     "member.role_changed": _("Changed a team member's role"),
+    "organisation.branding_changed": _("Changed the organisation's logo or accent colour"),
     "organisation.created": _("Created the organisation"),
     "organisation.updated": _("Changed the organisation's settings"),
     "question.created": _("Added a question"),

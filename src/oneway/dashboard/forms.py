@@ -133,7 +133,13 @@ class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
         labels = {"deadline_mode": _("How the deadline is set")}
         help_texts = {
             "intro_text": _("Shown to candidates on the invitation and the first page."),
-            "thank_you_text": _("Shown when a candidate has sent all answers."),
+            "thank_you_text": _(
+                'Shown to candidates under "What happens next" on the page after they send '
+                "their answers and in their receipt email: say, for example, when they will "
+                "hear from you. Left empty, they read: Your answers are now with the hiring "
+                "team at (your organisation). People on the team, not software, review them "
+                "and decide what happens next."
+            ),
             "deadline_days": _("1 to 90 days."),
             "deadline_time": _("In each candidate's own time zone."),
             "default_thinking_seconds": _("0 to 300 seconds. New questions start with this."),
@@ -353,3 +359,42 @@ class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def service_fields(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class BrandingForm(forms.Form):
+    """The logo and accent colour; the service decodes the image and checks the contrast."""
+
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+        help_text=_(
+            "A PNG, JPEG or WebP image up to 2 MB, not animated. It is shrunk to fit 400 x 120 "
+            "pixels and shown to candidates at the top of their pages and emails."
+        ),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    accent_colour = forms.CharField(
+        label=_("Accent colour"),
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(attrs={"placeholder": "#0b5cad", "autocomplete": "off"}),
+        help_text=_(
+            "Buttons and links on candidates' pages and emails, as # and six hexadecimal "
+            "digits. It must reach a contrast ratio of 4.5:1 (WCAG AA) with white text and "
+            "with the page background. Leave empty for Oneway's blue."
+        ),
+    )
+
+    def __init__(self, *args: Any, has_logo: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not has_logo:
+            del self.fields["remove_logo"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("logo") and cleaned.get("remove_logo"):
+            raise ValidationError(
+                _("Either upload a new logo or remove the current one, not both.")
+            )
+        return cleaned

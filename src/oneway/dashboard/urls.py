@@ -26,6 +26,11 @@ urlpatterns = [
     path("profile/", profile.profile, name="profile"),
     path("switch-organisation/", members.switch_organisation, name="switch_organisation"),
     path("organisation/", organisation.organisation_settings, name="organisation_settings"),
+    path(
+        "organisation/branding/",
+        organisation.organisation_branding,
+        name="organisation_branding",
+    ),
     # People's data requests, retention and legal holds (issue 12)
     path("data-requests/", data_requests.data_request_list, name="data_requests"),
     path(

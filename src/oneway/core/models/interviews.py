@@ -41,7 +41,7 @@ class Interview(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     intro_text = models.TextField(_("introduction"), blank=True)
-    thank_you_text = models.TextField(_("thank-you text"), blank=True)
+    thank_you_text = models.TextField(_("closing message and next steps"), blank=True)
     contact_email = models.EmailField(
         _("contact for candidates' questions"),
         help_text=_("Candidates can write here with questions before they record."),

@@ -13,6 +13,13 @@ class Organisation(models.Model):
     privacy_contact = models.EmailField(_("privacy contact"), blank=True)
     # Days after an interview closes before candidates' videos are deleted (0 = keep).
     retention_days = models.PositiveIntegerField(_("retention (days)"), default=180)
+    # Branding shown to candidates (oneway.core.branding): the logo is a re-encoded PNG in
+    # media storage under a name with a random part (its public URL is unguessable and
+    # changes with every upload), and the accent colour passes WCAG AA contrast.
+    logo = models.CharField(_("logo"), max_length=200, blank=True)
+    logo_width = models.PositiveSmallIntegerField(default=0)
+    logo_height = models.PositiveSmallIntegerField(default=0)
+    accent_colour = models.CharField(_("accent colour"), max_length=7, blank=True)
     created_at = models.DateTimeField(default=now)
 
     def __str__(self) -> str:
