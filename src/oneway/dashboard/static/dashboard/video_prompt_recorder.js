@@ -79,6 +79,7 @@ async function turnOnCamera() {
 }
 
 async function startRecording() {
+  if (!stream || controller) return;
   ui.start.hidden = true;
   const id = `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
   controller = await recordTake({
