@@ -22,7 +22,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from oneway.access import Viewer, access_interview
+from oneway.access import Viewer, access_interview, access_question
 from oneway.candidate.recordings import inspect_recording, sniff_container
 from oneway.core.models import Interview, Membership, Question
 from oneway.core.services.video_prompts import (
@@ -72,11 +72,8 @@ def find_target(viewer: Viewer, key: str) -> Target:
     kind, number = parsed
     if kind == "welcome":
         return Target(access_interview(viewer, number), None)
-    question = Question.objects.filter(pk=number).only("interview_id").first()
-    if question is None:
-        raise Http404
-    interview = access_interview(viewer, question.interview_id)
-    return Target(interview, interview.questions.get(pk=number))
+    question = access_question(viewer, number)
+    return Target(question.interview, question)
 
 
 def _viewer(request: HttpRequest) -> Viewer:
