@@ -10,16 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, expect
 
 from oneway.accounts.models import User
 from oneway.candidate.testing import CandidateLink
-from oneway.core.models import Answer, Interview
-from oneway.core.services.video_prompts import prompt_video_set
+from oneway.core.models import Answer, AuditEntry
 from oneway.media.models import ProcessingState
+from oneway.uploads.models import Upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -98,32 +97,32 @@ def question_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_video_question_plays_before_the_thinking_countdown(
     live_server: Any,
     page: Any,
+    new_context: Callable[..., BrowserContext],
     make_candidate: Callable[..., CandidateLink],
     candidate_browser: Callable[..., Any],
     admin_user: User,
     question_clip: Path,
 ) -> None:
-    from django.core.files import File
-    from django.core.files.storage import default_storage
-
     link = make_candidate(
         questions=[{"answer_type": "video", "thinking_seconds": 20}], practice_enabled=False
     )
     question = link.questions[0]
-    with question_clip.open("rb") as handle:
-        name = default_storage.save("uploads/prompt-video/e2e-question.webm", File(handle))
-    with transaction.atomic():  # processed inline once it commits
-        prompt_video_set(
-            interview=Interview.objects.get(pk=link.interview.pk),
-            question=question,
-            original_name=name,
-            size=question_clip.stat().st_size,
-            actor=admin_user,
-            source="uploaded",
-        )
+    # A team member uploads the question's video as a file (sent over tus by the page).
+    staff = new_context()
+    signed_in(staff, admin_user, live_server.url)
+    staff_page = staff.new_page()
+    staff_page.goto(
+        f"{live_server.url}/app/interviews/{link.interview.pk}/questions/{question.pk}/video/"
+    )
+    staff_page.set_input_files("#id_video", str(question_clip))
+    staff_page.locator("#video-file-form button[type=submit]").click()
+    staff_page.wait_for_selector(".media-state-ready", timeout=90_000)
     question.refresh_from_db()
     assert question.prompt_media is not None
     assert question.prompt_media.state == ProcessingState.READY, question.prompt_media.error
+    entry = AuditEntry.objects.get(action="question.video_set")
+    assert entry.data["source"] == "uploaded"
+    assert Upload.objects.filter(purpose="prompt-video").exists()  # it went over tus
 
     driver = candidate_browser()
     driver.open(link)

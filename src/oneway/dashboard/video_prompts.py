@@ -196,7 +196,8 @@ def on_upload_completed(sender: Any, upload: Upload, **kwargs: Any) -> None:
         original_name=upload.storage_name,
         size=upload.length or upload.offset,
         actor=user,
-        source="recorded",
+        # The page sends a chosen file over tus too (it names it so).
+        source="uploaded" if upload.metadata.get("source") == "file" else "recorded",
     )
 
 

@@ -95,6 +95,7 @@ def _recorder_strings() -> dict[str, str]:
         "failed": _("The video could not be saved: %(reason)s"),
         "atLimit": _("The recording stopped at the time limit."),
         "cannotRecord": _("This browser cannot record video. Upload a file instead."),
+        "tooLarge": _("This file is larger than the %(max)s MB allowed."),
     }
 
 
@@ -178,6 +179,7 @@ def _video_page(request: HttpRequest, target: Target) -> HttpResponse:
         "metadata": {"purpose": PROMPT_VIDEO, "target": target.key},
         "recorder": rules.RECORDER,
         "maxSeconds": PROMPT_VIDEO_MAX_SECONDS,
+        "maxBytes": PROMPT_VIDEO_MAX_BYTES,
         "scope": f"staff-{request.user.pk}",
         "pageUrl": page_url,
     }

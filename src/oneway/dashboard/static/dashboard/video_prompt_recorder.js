@@ -1,7 +1,7 @@
 // The team's welcome or question video: record it with the candidate's recorder (the same
 // module, the same tus upload, a local copy of every chunk until the server has it), and
 // follow its processing until it is ready or failed.
-import { ChunkStore, environmentProblems, formatClock, openStream, recordTake, resumePending, stopStream } from "../candidate/recorder.js";
+import { ChunkStore, csrfToken, environmentProblems, formatClock, openStream, recordTake, resumePending, stopStream } from "../candidate/recorder.js";
 
 const readJSON = (id) => JSON.parse(document.getElementById(id).textContent);
 const config = readJSON("video-prompt-config");
@@ -122,8 +122,60 @@ async function stopRecording(atLimit) {
   say(atLimit ? `${strings.atLimit} ${strings.uploading}` : strings.uploading);
 }
 
+function reasonOf(error) {
+  const response = error && error.originalResponse;
+  if (!response) return String((error && error.message) || error);
+  const body = response.getBody() || "";
+  try {
+    const parsed = JSON.parse(body);
+    return parsed.error || parsed.message || parsed.detail || String(response.getStatus());
+  } catch (parseError) {
+    return body.length < 400 ? body.trim() : String(response.getStatus());
+  }
+}
+
+/** The file form sends its file over tus when it can (resumable, in chunks, no size limit
+ *  of a proxy on form posts); without JavaScript the form posts it. */
+function uploadFilesOverTus() {
+  const form = $("video-file-form");
+  const tus = window.tus;
+  if (!form || !tus || !tus.isSupported) return;
+  const status = $("video-file-status");
+  form.addEventListener("submit", (event) => {
+    const file = form.querySelector('input[type="file"]').files[0];
+    if (!file) return; // the server says what is missing
+    event.preventDefault();
+    if (file.size > config.maxBytes) {
+      status.textContent = fill(strings.tooLarge, { max: Math.floor(config.maxBytes / 2 ** 20) });
+      return;
+    }
+    form.querySelector('button[type="submit"]').disabled = true;
+    const upload = new tus.Upload(file, {
+      endpoint: new URL(config.uploadEndpoint, location.href).href,
+      metadata: { ...config.metadata, source: "file", filename: file.name, filetype: file.type || "" },
+      headers: { "X-CSRFToken": csrfToken() },
+      chunkSize: 8 * 1024 * 1024,
+      retryDelays: [0, 1000, 3000, 5000, 10000],
+      removeFingerprintOnSuccess: true,
+      onProgress: (sent, total) => {
+        status.textContent = `${strings.uploading} ${Math.floor((100 * sent) / (total || 1))} %`;
+      },
+      onError: (error) => {
+        form.querySelector('button[type="submit"]').disabled = false;
+        status.textContent = fill(strings.failed, { reason: reasonOf(error) });
+      },
+      onSuccess: () => {
+        status.textContent = strings.saved;
+        location.assign(config.pageUrl);
+      },
+    });
+    upload.start();
+  });
+}
+
 async function main() {
   followProcessing();
+  uploadFilesOverTus();
   if (environmentProblems().length) {
     ui.section.hidden = false;
     ui.camera.hidden = true;
