@@ -212,3 +212,35 @@ def test_a_failed_video_tells_the_team_and_offers_a_retry(
     manage = owner_client.get(url).content.decode()
     assert f"/media/items/{item.pk}/retry/" in manage
     assert "Candidates do not see this video until it is processed" in manage
+
+
+def test_a_recording_that_is_not_a_video_is_refused_over_tus(
+    link: CandidateLink,
+    owner_client: Client,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    target = f"question:{link.questions[0].pk}"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Tus(owner_client).send(
+            b"%PDF-1.4 " * 200, pieces=2, purpose="prompt-video", target=target
+        )
+    assert response.status_code == 415
+    assert "This is not a video we can accept" in response.content.decode()
+    assert not MediaItem.objects.exists()
+
+
+def test_a_file_sent_over_tus_by_the_page_is_noted_as_uploaded(
+    link: CandidateLink,
+    owner_client: Client,
+    clip: bytes,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    question = link.questions[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Tus(owner_client).send(
+            clip, purpose="prompt-video", target=f"question:{question.pk}", source="file"
+        )
+    assert response.status_code == 204, response.content
+    question.refresh_from_db()
+    assert question.prompt_media is not None
+    assert AuditEntry.objects.get(action="question.video_set").data["source"] == "uploaded"
