@@ -58,6 +58,7 @@ from oneway.core.models import (
     MemberInvite,
     Membership,
     Organisation,
+    Question,
     Take,
 )
 from oneway.live.models import LiveInterview, SlotOffer
@@ -121,6 +122,18 @@ def access_interview(viewer: Viewer, interview_id: int) -> Interview:
     if interview is None:
         raise Http404(_("No such interview."))
     return interview
+
+
+def access_question(viewer: Viewer, question_id: int) -> Question:
+    """A question of an interview the viewer sees (with its interview)."""
+    question = (
+        Question.objects.filter(pk=question_id, interview__in=visible_interviews(viewer))
+        .select_related("interview__organisation", "prompt_media")
+        .first()
+    )
+    if question is None:
+        raise Http404(_("No such question."))
+    return question
 
 
 def visible_invitations(viewer: Viewer) -> QuerySet[Invitation]:

@@ -1,13 +1,20 @@
-"""Serving a candidate their own recording, with HTTP Range (players seek with it)."""
+"""Serving a candidate their own recording, with HTTP Range (players seek with it), and the
+signed URLs of the team's welcome and question videos."""
 
 import mimetypes
 import re
 from collections.abc import Iterator
-from typing import IO
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING
 
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.utils.translation import get_language
+
+if TYPE_CHECKING:
+    from oneway.core.models import Invitation, Question
+    from oneway.media.models import MediaItem
 
 RANGE = re.compile(r"\Abytes=(\d*)-(\d*)\Z")
 BLOCK = 256 * 1024
@@ -67,3 +74,86 @@ def recording_response(request: HttpRequest, name: str, *, content_type: str) ->
     if status == 206:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     return response
+
+
+# --- The team's videos for candidates (issue 16) --------------------------------------
+
+# How long the URLs of a welcome or question video stay valid: the page may stay open a
+# while before the candidate presses play (and seeks). They name the organisation's own
+# video, never a candidate's recording.
+PROMPT_VIDEO_URL_SECONDS = 3 * 3600
+
+
+@dataclass(frozen=True)
+class PromptVideo:
+    """A welcome or question video as a candidate's page shows it."""
+
+    src: str
+    poster: str
+    captions: str
+    captions_language: str
+    text: str  # the text version
+
+
+def prompt_video(
+    item: "MediaItem | None",
+    *,
+    invitation: "Invitation",
+    text: str,
+    request: HttpRequest | None = None,
+) -> PromptVideo | None:
+    """Signed URLs for a team's video that has been processed (None otherwise: a video
+    still processing or failed is not shown, and the page works without it)."""
+    from oneway.candidate.services import candidate_label
+    from oneway.media.models import ProcessingState
+    from oneway.media.signing import media_url
+
+    if item is None or item.state != ProcessingState.READY or not item.has_video:
+        return None
+    label = candidate_label(invitation)
+
+    def url(variant: str) -> str:
+        return media_url(
+            item=item,
+            user=None,
+            actor_label=label,
+            variant=variant,
+            request=request,
+            seconds=PROMPT_VIDEO_URL_SECONDS,
+        )
+
+    return PromptVideo(
+        src=url("rendition"),
+        poster=url("poster") if item.poster_name else "",
+        captions=url("captions") if item.captions_name else "",
+        captions_language=item.transcript_language or item.spoken_language or get_language(),
+        text=text,
+    )
+
+
+def welcome_video(
+    invitation: "Invitation", request: HttpRequest | None = None
+) -> PromptVideo | None:
+    """The interview's welcome video; its text version is what the team typed, else the
+    transcript the pipeline made."""
+    from oneway.media.models import TranscriptState
+
+    interview = invitation.interview
+    item = interview.welcome_media
+    if item is None:
+        return None
+    text = interview.welcome_text
+    if not text and item.transcript_state == TranscriptState.READY:
+        text = item.transcript_text
+    return prompt_video(item, invitation=invitation, text=text, request=request)
+
+
+def question_video(
+    question: "Question | None", invitation: "Invitation", request: HttpRequest | None = None
+) -> PromptVideo | None:
+    """A question's video; the question's text is its text version."""
+    if question is None or question.prompt_media is None:
+        return None
+    return prompt_video(
+        question.prompt_media, invitation=invitation, text=question.prompt, request=request
+    )

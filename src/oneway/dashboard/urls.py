@@ -13,6 +13,7 @@ from oneway.dashboard.views import (
     profile,
     questions,
     transcripts,
+    video_prompts,
 )
 
 app_name = "dashboard"
@@ -73,6 +74,8 @@ urlpatterns = [
         name="question_from_library",
     ),
     path(Q + "edit/", questions.question_edit, name="question_edit"),
+    path(Q + "video/", video_prompts.question_video, name="question_video"),
+    path(I + "welcome-video/", video_prompts.welcome_video, name="welcome_video"),
     path(Q + "delete/", questions.question_delete_view, name="question_delete"),
     path(Q + "move/", questions.question_move_view, name="question_move"),
     path(

@@ -19,6 +19,7 @@ from oneway.candidate.services import (
     limits_for,
     practice_skip,
 )
+from oneway.candidate.serving import question_video
 from oneway.candidate.session import candidate_page
 from oneway.candidate.tabs import tab_check
 from oneway.core.models import Answer, Invitation, Question, Take
@@ -119,6 +120,8 @@ def _page(
         "error": error,
         "config": config,
         "page_url": page_url,
+        # A question asked on video plays before it is revealed (issue 16).
+        "prompt_video": None if revealed else question_video(question, invitation, request),
     }
     return render(request, "candidate/question.html", context, status=status)
 

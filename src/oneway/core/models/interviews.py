@@ -102,6 +102,23 @@ class Interview(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # The team's welcome video on the candidate's landing page (issue 16), shown once its
+    # processing is ready; the text version is what the team typed, else the transcript.
+    welcome_media = models.ForeignKey(
+        "media.MediaItem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("welcome video"),
+    )
+    welcome_text = models.TextField(
+        _("text version of the welcome video"),
+        blank=True,
+        help_text=_(
+            "Shown to candidates under the video. Leave empty to show the automatic transcript."
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -162,6 +179,16 @@ class QuestionFields(models.Model):
 class Question(QuestionFields):
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveIntegerField(default=0)
+    # The question asked on video by a team member (issue 16); the prompt is its text
+    # version. Candidates see it once its processing is ready.
+    prompt_media = models.ForeignKey(
+        "media.MediaItem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("question video"),
+    )
 
     class Meta:
         ordering = ["position", "id"]

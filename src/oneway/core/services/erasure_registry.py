@@ -18,7 +18,10 @@ ERASED_MODELS: dict[str, str] = {
     "core.dataexport": "ZIP file and row deleted",
     "core.datarequest": "email replaced by the tombstone once no invitation of theirs is left",
     "core.dataexport_invitations": "deleted with the export",
-    "media.mediaitem": "original, rendition, poster, captions, transcript: files and row",
+    "media.mediaitem": "original, rendition, poster, captions, transcript: files and row "
+    "(the candidate's takes; the team's welcome and question videos, Interview.welcome_media "
+    "and Question.prompt_media, are the organisation's, not a candidate's: kept, deleted with "
+    "their interview or question)",
     "uploads.upload": "rows deleted; stored files, local data, S3 parts and tails removed",
     "reviews.review": "deleted (notes)",
     "reviews.rating": "deleted",

@@ -298,8 +298,13 @@ def question_delete(*, question: Question, actor: Any, request: HttpRequest | No
             obj=question,
             data={"prompt": question.prompt[:200]},
         )
+        video = question.prompt_media
         question.delete()
         _renumber(interview)
+        if video is not None:  # the question's own video goes with it
+            from oneway.media.services import media_item_delete
+
+            media_item_delete(item=video, actor=actor)
 
 
 def _renumber(interview: Interview) -> list[Question]:

@@ -119,7 +119,7 @@ def _preview_invitation(interview: Interview) -> Invitation:
 def interview_detail(request: HttpRequest, interview_id: int) -> HttpResponse:
     viewer = viewer_from(request)
     interview = access_interview(viewer, interview_id)
-    questions = list(interview.questions.all())
+    questions = list(interview.questions.select_related("prompt_media"))
     invitations = (
         visible_invitations(viewer)
         .filter(interview=interview)
