@@ -759,7 +759,7 @@ def main() -> None:
             server = None
             for base in measured:
                 ours = next((r for r in results if r["candidates"] == base["candidates"]), None)
-                if ours is not None:
+                if ours is not None and base["achieved_patch_per_s"]:
                     print(
                         f"       Oneway / {name} at {base['candidates']}: acknowledged rate "
                         f"{ours['achieved_patch_per_s'] / base['achieved_patch_per_s']:.2f}, "
