@@ -9,7 +9,8 @@ what the recording produced in that interval (or UPLOAD_AT_BYTES, if sooner; bot
 from recorder.js), with correct offsets, and completes the upload with the last one (the
 policy then demuxes the whole recording). The first answer of each candidate is shorter,
 by a length of its own, so that answers end at different moments; then it records the
-next answer. The server is the production setup: granian (WSGI, 2 workers of 6 threads;
+next answer. Candidates begin over the first three quarters of the warm-up. Failed
+requests are retried as tus-js-client does (``RETRY_DELAYS``). The server is the production setup: granian (WSGI, 2 workers of 6 threads;
 more threads only add GIL hand-offs) with PostgreSQL, local in-progress storage, jobs
 queued for workers that are not running. The load generator is one asyncio process (plain
 HTTP/1.1 over asyncio streams, one keep-alive connection per candidate) on the same 2-core
