@@ -9,8 +9,9 @@ granian and load generator, never part of the product:
 
 ``durable``
     The least a durable tus PATCH must do, written straight against psycopg and the OS
-    with no Django request handling, no policy object, no checks beyond the offset: read
-    the row, read the body, then in one transaction lock the row, write and fsync the
+    with no Django request handling, no policy object, no checks beyond the upload's
+    capability (its token's hash and expiry, from the row) and the offset: read the row,
+    read the body, then in one transaction lock the row, write and fsync the
     bytes and commit the new offset (the same three round trips and the same fsync as
     Oneway's middle-chunk path). Anything else (creating, completing) goes to Oneway's own
     application. What a Python server cannot do with less work per chunk.
@@ -18,6 +19,8 @@ granian and load generator, never part of the product:
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import os
 import uuid
 from collections.abc import Callable, Iterable
@@ -55,14 +58,14 @@ def _drain(environ: dict[str, Any]) -> int:
 
 
 def durable_app(
-    oneway: Callable[[dict[str, Any], StartResponse], Iterable[bytes]], owner_header: str
+    oneway: Callable[[dict[str, Any], StartResponse], Iterable[bytes]], token_header: str
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     import psycopg
     from django.conf import settings
     from django.db import connections
 
     directory = str(settings.UPLOAD_TEMP_DIR)
-    owner_key = "HTTP_" + owner_header.upper().replace("-", "_")
+    token_key = "HTTP_" + token_header.upper().replace("-", "_")
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ["REQUEST_METHOD"] != "PATCH" or "HTTP_UPLOAD_LENGTH" in environ:
@@ -74,13 +77,19 @@ def durable_app(
         raw = db.connection
         with psycopg.Cursor(raw) as cursor:
             cursor.execute(
-                'SELECT "owner", "offset", "prefix_checked" FROM uploads_upload WHERE id = %s',
+                'SELECT "capability_hash", "offset", "prefix_checked", "capability_until"'
+                " FROM uploads_upload WHERE id = %s",
                 [upload_id],
             )
             row = cursor.fetchone()
         if row is None or not row[2]:
             return oneway(environ, start_response)  # first chunks: Oneway's own path
-        if row[0] != "bench:" + environ.get(owner_key, "") or row[1] != offset:
+        token = environ.get(token_key, "").encode()
+        if (
+            row[0] != hashlib.sha256(token).hexdigest()
+            or row[3] < datetime.datetime.now(datetime.UTC)
+            or row[1] != offset
+        ):
             start_response("409 Conflict", [])
             return [b""]
         blocks = []

@@ -1,20 +1,30 @@
 """Ingest benchmark: simulated candidates streaming their recordings to the tus server.
 
-Each candidate streams one ~300 KB PATCH per second with correct offsets (as the recorder
-does while recording), into an upload of deferred length that it completes after
-``--answer-chunks`` chunks (the first answer of each candidate is shorter, by a length of
-its own, so that answers end at different moments), then starts the next answer. The
-server is the production setup: granian (WSGI, 2 workers of 6 threads; more threads only
-add GIL hand-offs) with PostgreSQL, local in-progress storage. The load generator is one
-asyncio process (plain HTTP/1.1 over asyncio streams, one keep-alive connection per
-candidate) on the same 2-core machine, loopback only.
+Each candidate is real (_ingest_candidates.py: an invitation in progress, takes recording,
+a database session) and streams a real recording (a 60 s WebM at the bitrate the recorder
+asks for) as the recorder does: it creates the take's upload with its session cookie,
+through the candidate flow's own upload policy (candidate/policies.py), then sends a chunk
+every UPLOAD_EVERY_MS with the upload's capability (X-Upload-Token), each chunk being
+what the recording produced in that interval (or UPLOAD_AT_BYTES, if sooner; both read
+from recorder.js), with correct offsets, and completes the upload with the last one (the
+policy then demuxes the whole recording). The first answer of each candidate is shorter,
+by a length of its own, so that answers end at different moments; then it records the
+next answer. Candidates begin over the first three quarters of the warm-up. Failed
+requests are retried as tus-js-client does (``RETRY_DELAYS``). The server is the production setup: granian (WSGI, 2 workers of 6 threads;
+more threads only add GIL hand-offs) with PostgreSQL, local in-progress storage, jobs
+queued for workers that are not running. The load generator is one asyncio process (plain
+HTTP/1.1 over asyncio streams, one keep-alive connection per candidate) on the same 2-core
+machine, loopback only.
 
 Reports per level: achieved PATCH rate against the target, acknowledgement latency
 (p50/p99/max), errors, server CPU and memory, PostgreSQL backend CPU, the load
-generator's own CPU; then a py-spy profile of one web worker at ``--profile-level``.
+generator's own CPU; then a py-spy profile of one web worker at ``--profile-level``; then
+the baselines (``durable``: the least a durable PATCH can do) at ``--baseline-levels``,
+with Oneway's rate and CPU per PATCH relative to theirs.
 
     .venv/bin/python bench/ingest.py                   # 50, 200, 500, 1000 for 60 s each
-    .venv/bin/python bench/ingest.py --levels 20 --duration 5 --no-profile   # smoke run
+    .venv/bin/python bench/ingest.py --levels 20 --duration 5 --no-profile \
+        --baselines durable --baseline-levels 20       # smoke run
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import argparse
 import asyncio
 import collections
 import json
+import math
 import os
 import re
 import resource
@@ -39,8 +50,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PURPOSE = "bench-ingest"
-CANDIDATE_HEADER = "X-Bench-Candidate"
+PURPOSE = "answer"  # the candidate flow's own upload policy (candidate/policies.py)
+CAPABILITY_HEADER = "X-Upload-Token"
+SESSION_COOKIE = "sessionid"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -49,36 +61,38 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def make_app() -> Any:
-    """granian --factory target: Oneway's WSGI app plus the benchmark's upload policy, or
-    with ONEWAY_BENCH_BASELINE set, one of the baselines in _ingest_baselines.py."""
+    """granian --factory target: Oneway's WSGI app as deployed (the real candidate upload
+    policy, the per-upload capability), or with ONEWAY_BENCH_BASELINE set, one of the
+    baselines in _ingest_baselines.py."""
     baseline = os.environ.get("ONEWAY_BENCH_BASELINE", "")
     if baseline == "bare":
         from _ingest_baselines import bare_app
 
         return bare_app()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oneway.settings")
-    from oneway.uploads.policy import Grant, UploadDenied, UploadPolicy, register_policy
     from oneway.wsgi import application
 
-    class BenchPolicy(UploadPolicy):
-        """Authorises by a per-candidate header, as cheap as a session lookup can be."""
-
-        def authorize_create(self, request: Any, metadata: dict[str, str]) -> Grant:
-            candidate = request.headers.get(CANDIDATE_HEADER, "")
-            if not candidate:
-                raise UploadDenied(403, "no candidate")
-            return Grant(owner=f"bench:{candidate}")
-
-        def authorize(self, request: Any, upload: Any) -> None:
-            if upload.owner != f"bench:{request.headers.get(CANDIDATE_HEADER, '')}":
-                raise UploadDenied(403, "not yours")
-
-    register_policy(PURPOSE, BenchPolicy())
     if baseline == "durable":
         from _ingest_baselines import durable_app
 
-        return durable_app(application, CANDIDATE_HEADER)
+        return durable_app(application, CAPABILITY_HEADER)
     return application
+
+
+# --- The recorder's cadence (read from recorder.js, so that the two cannot drift) -------
+
+
+def recorder_cadence() -> tuple[float, int]:
+    """(seconds between chunks on a fast connection, bytes that trigger a chunk sooner)."""
+    text = (ROOT / "src/oneway/candidate/static/candidate/recorder.js").read_text()
+    every = re.search(r"export const UPLOAD_EVERY_MS = ([0-9_]+);", text)
+    at_bytes = re.search(r"export const UPLOAD_AT_BYTES = ([0-9 *]+);", text)
+    if every is None or at_bytes is None:
+        raise RuntimeError("recorder.js no longer declares UPLOAD_EVERY_MS / UPLOAD_AT_BYTES")
+    size = 1
+    for factor in at_bytes.group(1).split("*"):
+        size *= int(factor)
+    return int(every.group(1).replace("_", "")) / 1000, size
 
 
 def free_port() -> int:
@@ -247,6 +261,9 @@ class LevelResult:
     candidates: int
     duration: float
     acks: int = 0
+    retries: int = 0
+    acked_bytes: int = 0
+    interval: float = 1.0
     latencies: list[float] = field(default_factory=list)
     errors: collections.Counter[str] = field(default_factory=collections.Counter)
     completed: int = 0
@@ -267,13 +284,14 @@ class LevelResult:
         return {
             "candidates": self.candidates,
             "duration_s": round(self.duration, 1),
-            "target_patch_per_s": self.candidates,
+            "target_patch_per_s": round(self.candidates / self.interval, 1),
             "achieved_patch_per_s": round(self.acks / self.duration, 1),
-            "achieved_mb_per_s": round(self.acks * CHUNK / self.duration / 1e6, 1),
+            "achieved_mb_per_s": round(self.acked_bytes / self.duration / 1e6, 1),
             "p50_ms": round(self.percentile(50) * 1000, 1),
             "p99_ms": round(self.percentile(99) * 1000, 1),
             "max_ms": round(max(self.latencies, default=float("nan")) * 1000, 1),
             "errors": sum(self.errors.values()),
+            "retries": self.retries,
             "error_kinds": dict(self.errors),
             "answers_completed": self.completed,
             "server_cpu_percent": round(self.server_cpu * 100, 1),
@@ -290,9 +308,6 @@ class LevelResult:
             "load_before": self.load_before,
             "load_after": self.load_after,
         }
-
-
-CHUNK = 300 * 1000
 
 
 class Connection:
@@ -328,7 +343,9 @@ class Connection:
             if line:
                 name, _, value = line.partition(":")
                 answer[name.strip().lower()] = value.strip()
-        if answer.get("transfer-encoding", "").lower() == "chunked":
+        if method == "HEAD":
+            pass  # no body, whatever Content-Length says
+        elif answer.get("transfer-encoding", "").lower() == "chunked":
             while True:
                 size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
                 await self.reader.readexactly(size + 2)
@@ -355,29 +372,60 @@ CLIENT_ERRORS = (
 )
 
 
+@dataclass(frozen=True)
+class Seeded:
+    """One candidate as _ingest_candidates.py left it: a session and takes to record."""
+
+    session: str
+    takes: list[int]
+
+
+@dataclass(frozen=True)
+class Stream:
+    """What every candidate streams: the recording, cut into the recorder's chunks."""
+
+    chunks: list[bytes]
+    interval: float
+
+
 async def candidate(
     n: int,
+    seeded: Seeded,
     base_url: str,
-    body: bytes,
+    stream: Stream,
     begin: float,
     end: float,
-    answer_chunks: int,
     result: LevelResult,
     measuring: list[bool],
 ) -> None:
     loop = asyncio.get_running_loop()
     host, port = base_url.removeprefix("http://").split(":")
     connection = Connection(host, int(port))
-    headers = {"Tus-Resumable": "1.0.0", CANDIDATE_HEADER: str(n)}
-    create = {
-        **headers,
-        "Upload-Defer-Length": "1",
-        "Upload-Metadata": "purpose " + _b64(PURPOSE) + ",filename " + _b64("answer.webm"),
-    }
+    # What the recorder sends: the session cookie (the browser sends it with every
+    # request), and from creation on the upload's capability.
+    headers = {"Tus-Resumable": "1.0.0", "Cookie": f"{SESSION_COOKIE}={seeded.session}"}
+    takes = iter(seeded.takes)
     next_send = begin
     first_done = False
     try:
         while loop.time() < end:
+            take = next(takes, None)
+            if take is None:
+                result.errors["no take left (seed more answers)"] += 1
+                return
+            create = {
+                **headers,
+                "Upload-Defer-Length": "1",
+                "Upload-Metadata": ",".join(
+                    f"{key} {_b64(value)}"
+                    for key, value in (
+                        ("purpose", PURPOSE),
+                        ("take", str(take)),
+                        ("filename", "answer.webm"),
+                        ("filetype", "video/webm"),
+                    )
+                ),
+            }
             try:
                 status, answer = await asyncio.wait_for(
                     connection.request("POST", "/uploads/", create), TIMEOUT
@@ -387,61 +435,111 @@ async def candidate(
                 result.errors[f"create {type(exc).__name__}"] += 1
                 await asyncio.sleep(1)
                 continue
-            if status != 201:
+            if status != 201 or CAPABILITY_HEADER.lower() not in answer:
                 result.errors[f"create {status}"] += 1
                 await asyncio.sleep(1)
                 continue
             location = "/" + answer["location"].split("/", 3)[3]
+            patch_headers = {**headers, CAPABILITY_HEADER: answer[CAPABILITY_HEADER.lower()]}
             offset = 0
             # Candidates are at different points of their interviews: the first answer of
-            # each is cut to a length of its own, so answers do not all end (and the next
-            # ones start) in the same second, which no real group of candidates does.
-            chunks = answer_chunks if first_done else 1 + (n * 7919) % answer_chunks
+            # each is cut to a length of its own (a recording cut short is accepted up to
+            # the cut), so answers do not all end (and the next ones start) in the same
+            # second, which no real group of candidates does.
+            total = len(stream.chunks)
+            count = total if first_done else 1 + (n * 7919) % total
             first_done = True
-            for index in range(chunks):
+            for index in range(count):
+                body = stream.chunks[index]
                 now = loop.time()
                 if now >= end:
                     return
                 if next_send > now:
                     await asyncio.sleep(next_send - now)
-                # One chunk per second; a candidate that fell behind does not burst.
-                next_send = max(next_send + 1.0, loop.time())
+                # One chunk per interval; a candidate that fell behind does not burst.
+                next_send = max(next_send + stream.interval, loop.time())
                 patch = {
-                    **headers,
+                    **patch_headers,
                     "Upload-Offset": str(offset),
                     "Content-Type": "application/offset+octet-stream",
                 }
-                if index == chunks - 1:
+                if index == count - 1:
                     patch["Upload-Length"] = str(offset + len(body))
                 sent = loop.time()
                 # Counted if sent inside the measured window (whenever the answer comes).
                 counted = measuring[0]
-                try:
-                    status, answer = await asyncio.wait_for(
-                        connection.request("PATCH", location, patch, body), TIMEOUT
-                    )
-                except (TimeoutError, *CLIENT_ERRORS) as exc:
-                    connection.close()
-                    if counted:
-                        result.errors[f"patch {type(exc).__name__}"] += 1
-                    break  # start a new answer
-                latency = loop.time() - sent
-                new_offset = answer.get("upload-offset")
-                if status != 204 or new_offset is None:
-                    if counted:
-                        result.errors[f"patch {status}"] += 1
-                    break
-                offset = int(new_offset)
+                acked = await send_chunk(connection, location, patch, body, offset, result, counted)
+                if acked is None:
+                    break  # given up, as the recorder's tus client would: a new answer
+                offset = acked
                 if counted:
                     result.acks += 1
-                    result.latencies.append(latency)
-                    if index == chunks - 1:
+                    result.acked_bytes += len(body)
+                    result.latencies.append(loop.time() - sent)
+                    if index == count - 1:
                         result.completed += 1
     finally:
         connection.close()
 
 
 TIMEOUT = 30
+RAMP = 0.75
+# tus-js-client's retryDelays as the recorder sets them (recorder.js): after a failure (no
+# answer, or a 5xx such as the body gate's 503), wait, ask the offset (HEAD), resume.
+RETRY_DELAYS = (0.0, 1.0, 2.0)
+
+
+async def send_chunk(
+    connection: Connection,
+    location: str,
+    patch: dict[str, str],
+    body: bytes,
+    offset: int,
+    result: LevelResult,
+    counted: bool,
+) -> int | None:
+    """PATCH one chunk as the recorder's tus client does, retries included. Returns the
+    new offset, or None when it gave up (an error). Retries are counted apart: they are
+    part of the acknowledgement's latency, not errors."""
+    last = "patch gave up"
+    for attempt in range(len(RETRY_DELAYS) + 1):
+        if attempt:
+            if counted:
+                result.retries += 1
+            await asyncio.sleep(RETRY_DELAYS[attempt - 1])
+            head = {k: v for k, v in patch.items() if k not in ("Upload-Offset", "Content-Type")}
+            head.pop("Upload-Length", None)
+            try:
+                status, answer = await asyncio.wait_for(
+                    connection.request("HEAD", location, head), TIMEOUT
+                )
+            except (TimeoutError, *CLIENT_ERRORS):
+                connection.close()
+                continue
+            if status != 200 or "upload-offset" not in answer:
+                continue
+            stored = int(answer["upload-offset"])
+            if stored == offset + len(body):
+                return stored  # it was stored; only the answer was lost
+            if stored != offset:
+                break  # the upload is not where this client thinks: an error
+        try:
+            status, answer = await asyncio.wait_for(
+                connection.request("PATCH", location, patch, body), TIMEOUT
+            )
+        except (TimeoutError, *CLIENT_ERRORS) as exc:
+            connection.close()
+            last = f"patch {type(exc).__name__}"
+            continue
+        new_offset = answer.get("upload-offset")
+        if status == 204 and new_offset is not None:
+            return int(new_offset)
+        last = f"patch {status}"
+        if status < 500:
+            break  # refused: tus clients do not retry a 4xx
+    if counted:
+        result.errors[last] += 1
+    return None
 
 
 def _b64(text: str) -> str:
@@ -452,14 +550,14 @@ def _b64(text: str) -> str:
 
 async def run_level(
     server: Server,
-    candidates: int,
+    seeded: list[Seeded],
+    stream: Stream,
     duration: float,
     warmup: float,
-    answer_chunks: int,
     pg: tuple[str, str],
 ) -> LevelResult:
-    result = LevelResult(candidates=candidates, duration=duration)
-    body = os.urandom(CHUNK)
+    candidates = len(seeded)
+    result = LevelResult(candidates=candidates, duration=duration, interval=stream.interval)
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.5
     end = start + warmup + duration
@@ -468,11 +566,14 @@ async def run_level(
         asyncio.create_task(
             candidate(
                 n,
+                seeded[n],
                 server.url,
-                body,
-                start + n / candidates,  # spread over the first second
+                stream,
+                # Candidates begin over the first three quarters of the warm-up: real ones
+                # are at different points of their interviews, and a thousand uploads
+                # created in the same second are a burst no deadline day brings.
+                start + RAMP * warmup * n / candidates,
                 end,
-                answer_chunks,
                 result,
                 measuring,
             )
@@ -575,12 +676,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--levels", default="50,200,500,1000")
     parser.add_argument("--duration", type=float, default=60)
-    parser.add_argument("--warmup", type=float, default=5)
-    parser.add_argument("--answer-chunks", type=int, default=30)
+    parser.add_argument("--warmup", type=float, default=20)
+    parser.add_argument(
+        "--recording",
+        type=Path,
+        default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        / "oneway-bench"
+        / "answer-60s.webm",
+        help="the recording every candidate streams (made on first use)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=6)
     parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--profile-level", type=int, default=500)
+    parser.add_argument("--profile-level", type=int, default=1000)
     parser.add_argument("--profile-seconds", type=int, default=20)
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
@@ -590,7 +698,7 @@ def main() -> None:
         default="bare,durable",
         help="baselines (_ingest_baselines.py) to measure in the same run; '' for none",
     )
-    parser.add_argument("--baseline-levels", default="500")
+    parser.add_argument("--baseline-levels", default="1000")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="oneway-bench-ingest-"))
@@ -605,7 +713,13 @@ def main() -> None:
         "ONEWAY_LOG_LEVEL": "WARNING",
         "ONEWAY_HUEY_IMMEDIATE": "false",
     }
+    stream = make_stream(args.recording)
     print(f"load average before: {load_average()}  (2 cores, shared with other work)")
+    print(
+        f"cadence (recorder.js): a chunk every {stream.interval:g} s of "
+        f"{len(stream.chunks[0]):,} bytes, {len(stream.chunks)} chunks per answer "
+        f"({args.recording.stat().st_size:,} bytes)"
+    )
     results: list[dict[str, Any]] = []
     baselines: dict[str, list[dict[str, Any]]] = {}
     profiles: dict[str, Any] = {}
@@ -616,9 +730,9 @@ def main() -> None:
         server.start()
         pg = (args.admin_url, db_name)
         print(HEADER)
-        results = measure_levels(server, args, pg, workdir)
+        results = measure_levels(server, args, pg, workdir, stream, env)
         if not args.no_profile:
-            profiles = asyncio.run(profile_under_load(server, args, pg, workdir))
+            profiles = asyncio.run(profile_under_load(server, args, pg, workdir, stream, env))
             for mode, data in profiles.items():
                 if mode == "level":
                     continue
@@ -640,13 +754,13 @@ def main() -> None:
             )
             server.start()
             print(HEADER)
-            measured = measure_levels(server, args, pg, workdir, args.baseline_levels)
+            measured = measure_levels(server, args, pg, workdir, stream, env, args.baseline_levels)
             baselines[name] = measured
             server.stop()
             server = None
             for base in measured:
                 ours = next((r for r in results if r["candidates"] == base["candidates"]), None)
-                if ours is not None:
+                if ours is not None and base["achieved_patch_per_s"]:
                     print(
                         f"       Oneway / {name} at {base['candidates']}: acknowledged rate "
                         f"{ours['achieved_patch_per_s'] / base['achieved_patch_per_s']:.2f}, "
@@ -673,22 +787,61 @@ HEADER = (
 )
 
 
+def make_stream(path: Path) -> Stream:
+    """The recording cut as the recorder cuts it: what it produces in one interval, or
+    UPLOAD_AT_BYTES if that comes first (on loopback the connection is always fast, so
+    the interval is the long one)."""
+    from _ingest_candidates import RECORDING_SECONDS, recording
+
+    data = recording(path).read_bytes()
+    interval, at_bytes = recorder_cadence()
+    size = min(at_bytes, round(len(data) / RECORDING_SECONDS * interval))
+    return Stream([data[i : i + size] for i in range(0, len(data), size)], interval)
+
+
+def seed(count: int, answers: int, env: dict[str, str], workdir: Path) -> list[Seeded]:
+    """Real candidates in the benchmark's database (_ingest_candidates.py, a child
+    process with Django)."""
+    out = workdir / "seeded.json"
+    subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "_ingest_candidates.py"),
+            "--count",
+            str(count),
+            "--answers",
+            str(answers),
+            "--json",
+            str(out),
+        ],
+        env=env,
+        check=True,
+        cwd=ROOT,
+    )
+    return [Seeded(row["session"], row["takes"]) for row in json.loads(out.read_text())]
+
+
+def answers_needed(stream: Stream, seconds: float) -> int:
+    return math.ceil(seconds / (len(stream.chunks) * stream.interval)) + 2
+
+
 def measure_levels(
     server: Server,
     args: argparse.Namespace,
     pg: tuple[str, str],
     workdir: Path,
+    stream: Stream,
+    env: dict[str, str],
     levels: str | None = None,
 ) -> list[dict[str, Any]]:
     results = []
     for level in [int(x) for x in (levels or args.levels).split(",")]:
-        result = asyncio.run(
-            run_level(server, level, args.duration, args.warmup, args.answer_chunks, pg)
-        )
+        seeded = seed(level, answers_needed(stream, args.warmup + args.duration), env, workdir)
+        result = asyncio.run(run_level(server, seeded, stream, args.duration, args.warmup, pg))
         s = result.summary()
         results.append(s)
         print(
-            f"{level:>6} {level:>9} {s['achieved_patch_per_s']:>8} "
+            f"{level:>6} {s['target_patch_per_s']:>9} {s['achieved_patch_per_s']:>8} "
             f"{s['achieved_mb_per_s']:>6} {s['p50_ms']:>7} {s['p99_ms']:>7} "
             f"{s['max_ms']:>7} {s['errors']:>6} {s['server_cpu_percent']:>7}% "
             f"{s['server_rss_max_mb']:>6}MB {s['postgres_cpu_percent']:>6}% "
@@ -699,7 +852,7 @@ def measure_levels(
         print(
             f"       CPU per acknowledged PATCH: server {per['server']} ms, PostgreSQL "
             f"{per['postgres']} ms, load generator {per['generator']} ms; "
-            f"{s['answers_completed']} answers completed"
+            f"{s['answers_completed']} answers completed, {s['retries']} retries"
         )
         if s["error_kinds"]:
             print(f"       errors: {s['error_kinds']}")
@@ -710,13 +863,17 @@ def measure_levels(
 
 
 async def profile_under_load(
-    server: Server, args: argparse.Namespace, pg: tuple[str, str], workdir: Path
+    server: Server,
+    args: argparse.Namespace,
+    pg: tuple[str, str],
+    workdir: Path,
+    stream: Stream,
+    env: dict[str, str],
 ) -> dict[str, Any]:
     seconds = args.profile_seconds
-    level = asyncio.create_task(
-        run_level(server, args.profile_level, 2 * seconds + 10, 5, args.answer_chunks, pg)
-    )
-    await asyncio.sleep(8)
+    seeded = seed(args.profile_level, answers_needed(stream, 2 * seconds + 30), env, workdir)
+    level = asyncio.create_task(run_level(server, seeded, stream, 2 * seconds + 10, 20, pg))
+    await asyncio.sleep(22)  # past the warm-up: steady state
     worker = server.worker_pids()[0]
     loop = asyncio.get_running_loop()
     wall = await loop.run_in_executor(None, profile, worker, seconds, workdir / "profile.txt")

@@ -144,3 +144,43 @@ def test_a_candidate_erased_after_the_backup_stays_erased_after_a_restore(
     assert database_hits(erased.markers) == []
     assert storage_hits(erased.markers) == []
     assert database_hits(kept.markers) and storage_hits(kept.markers)
+
+
+def test_an_erasure_outlives_a_lost_database_and_is_reapplied_by_the_restore(
+    tmp_path: Path, org: Organisation, admin_user: Any
+) -> None:
+    """The ledger is kept in the media storage too: when the database is lost (no ledger
+    rows to read) the restore still erases again the candidate erased after the backup."""
+    from candidate_data import database_hits, populate_candidate, storage_hits
+
+    from oneway.core.models import Erasure, Invitation, InvitationStatus
+    from oneway.core.services.erasure import candidate_erase
+    from oneway.core.services.erasure_ledger import LEDGER_PREFIX, ledger_entry_name
+
+    erased = populate_candidate(org, admin_user)
+    kept = populate_candidate(org, admin_user)
+    backup = tmp_path / "backup"
+    call_command("backup", str(backup))
+    candidate_erase(invitation=erased.invitation, reason="candidate")
+    with default_storage.open(ledger_entry_name(erased.invitation.pk)) as f:
+        entry = f.read()
+    # Identifiers only: nothing of the candidate's data is in the entry.
+    assert json.loads(entry)["invitation_id"] == erased.invitation.pk
+    assert not [marker for marker in erased.markers if marker in entry]
+
+    # The database is lost: an empty one takes its place (no ledger rows at all).
+    call_command("flush", "--noinput")
+    assert not Erasure.objects.exists() and not Invitation.objects.exists()
+
+    manifest = restore(backup)
+
+    assert manifest["erasures_reapplied"] == 1
+    invitation = Invitation.objects.get(pk=erased.invitation.pk)
+    assert invitation.status == InvitationStatus.ERASED
+    assert Erasure.objects.filter(invitation_id=erased.invitation.pk).exists()
+    assert database_hits(erased.markers) == []
+    assert storage_hits(erased.markers) == []
+    assert database_hits(kept.markers) and storage_hits(kept.markers)
+    # The backup's copy of the ledger did not replace the entries written after it.
+    assert default_storage.exists(ledger_entry_name(erased.invitation.pk))
+    assert default_storage.listdir(LEDGER_PREFIX)[1] == [f"{erased.invitation.pk}.json"]

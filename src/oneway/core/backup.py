@@ -10,10 +10,11 @@ mail server and the database live in the environment (``*_FILE``) and are kept a
 backup into the same folder. ``restore`` loads the database into the one configured
 (an empty database, or it is replaced), puts the media back, and runs ``RESTORE_HOOKS``:
 what must be re-applied to data restored from the past. The erasure ledger (issue 12) is
-read from the database before it is replaced and applied again after the restore, so that
-candidates erased after the backup stay erased (a restore onto an empty database, after
-the old one was lost, has no ledger to read: keep the old database until the restore is
-done).
+read before the database is replaced, from the database's rows and from its copy in the
+media storage (``services/erasure_ledger.py``: one entry per erased candidate, which a
+lost database does not take with it), and applied again after the restore, so that
+candidates erased after the backup stay erased, also when the restore goes onto an empty
+database after the old one was lost.
 """
 
 from __future__ import annotations
@@ -152,7 +153,8 @@ def restore(folder: Path) -> dict[str, object]:
     from oneway.core.services.erasure import erasure_ledger_snapshot, erasures_reapply
 
     # Candidates erased since the backup was made must stay erased: the ledger is read
-    # from the database the restore replaces, and applied again afterwards.
+    # from the database the restore replaces and from the media storage, and applied
+    # again afterwards.
     ledger = erasure_ledger_snapshot()
     connections.close_all()
     if _is_postgres():

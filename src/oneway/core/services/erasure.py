@@ -41,6 +41,7 @@ from oneway.core.models import (
     Take,
 )
 from oneway.core.models.erasure import new_tombstone
+from oneway.core.services.erasure_ledger import ledger_entries, ledger_entry_write
 from oneway.core.services.erasure_registry import KEEP_AUDIT_KEYS
 from oneway.core.tokens import new_token
 
@@ -351,6 +352,19 @@ def erasure_run(*, erasure_id: int) -> bool:
         return True
     remaining: list[str] = []
     errors: list[str] = []
+    ledger_written = True
+    try:
+        # The ledger outside the database (erasure_ledger.py), for a restore that finds
+        # no database to read it from.
+        ledger_entry_write(
+            invitation_id=erasure.invitation_id,
+            reason=erasure.reason,
+            tombstone=erasure.tombstone,
+            requested_at=erasure.requested_at,
+        )
+    except Exception as exc:
+        ledger_written = False
+        errors.append(f"erasure ledger entry: {exc}")
     for name in erasure.pending_files:
         try:
             _remove(name)
@@ -367,7 +381,7 @@ def erasure_run(*, erasure_id: int) -> bool:
     if erasure.completed_at is not None:
         # A later pass over a completed erasure only removes; the record stays as it was.
         return not errors
-    done = not remaining and not left_uploads
+    done = not remaining and not left_uploads and ledger_written
     Erasure.objects.filter(pk=erasure.pk).update(
         pending_files=remaining if not done else erasure.pending_files,
         pending_uploads=left_uploads if not done else erasure.pending_uploads,
@@ -473,12 +487,16 @@ def erasure_reapply(*, erasure: Erasure) -> bool:
 
 def erasure_ledger_snapshot() -> list[tuple[int, str]]:
     """(invitation id, reason) of every erasure in the ledger, read before a restore
-    replaces the database: the backup being restored may predate some of them. An empty
-    or new database (no ledger table yet) has none."""
+    replaces the database: the backup being restored may predate some of them. Both
+    copies of the ledger are read: the database's rows (an empty or new database has
+    none) and the entries in the media storage (erasure_ledger.py), which outlive a lost
+    database."""
     try:
-        return list(Erasure.objects.order_by("pk").values_list("invitation_id", "reason"))
+        rows = list(Erasure.objects.order_by("pk").values_list("invitation_id", "reason"))
     except DatabaseError:
-        return []
+        rows = []
+    known = {invitation_id for invitation_id, _reason in rows}
+    return rows + [entry for entry in ledger_entries() if entry[0] not in known]
 
 
 def erasures_reapply(ledger: list[tuple[int, str]]) -> int:
