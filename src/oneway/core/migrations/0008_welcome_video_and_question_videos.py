@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_periodic_runs_once_per_period'),
+        ('core', '0007_organisation_branding_and_closing_message'),
         ('media', '0003_transcript_language_engine_unavailable'),
     ]
 
