@@ -1,5 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
+from oneway.candidate import language
 from oneway.candidate.views import answers, api, data, entry, pages
 
 app_name = "candidate"
@@ -23,6 +24,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/takes/<int:take_id>/", api.detail, name="take_detail"),
     path("api/takes/<int:take_id>/stop/", api.stop, name="take_stop"),
     path("takes/<int:take_id>/recording", api.recording, name="take_recording"),
+    path("language/", language.switch, name="language"),
     # Last: anything else under /c/ is a token (unknown ones answer 404).
     path("<str:token>/", entry.enter, name="enter"),
 ]

@@ -5,6 +5,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import Promise as StrPromise
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from oneway.accounts.roles import Role
 from oneway.core.deadlines import in_zone, local_to_utc
+from oneway.core.languages import language_codes
 from oneway.core.models import (
     AnswerType,
     DeadlineMode,
@@ -126,6 +128,7 @@ class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = list(INTERVIEW_FIELDS)
         widgets = {
             "deadline_mode": forms.RadioSelect,
+            "language": forms.Select(choices=settings.LANGUAGES),
             "deadline_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "intro_text": forms.Textarea(attrs={"rows": 4}),
             "thank_you_text": forms.Textarea(attrs={"rows": 3}),
@@ -165,7 +168,13 @@ class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
         ),
         (
             _("Candidates"),
-            ["practice_enabled", "accommodations_enabled", "apply_link_enabled", "grace_minutes"],
+            [
+                "language",
+                "practice_enabled",
+                "accommodations_enabled",
+                "apply_link_enabled",
+                "grace_minutes",
+            ],
         ),
         (_("Reminders"), ["reminder_hours"]),
         (_("Review"), ["blind_mode", "keep_originals"]),
@@ -234,6 +243,11 @@ class InvitationForm(forms.Form):
         blank_label=_("The organisation's time zone"),
         help_text=_("The deadline is shown to the candidate in this time zone."),
     )
+    language = forms.ChoiceField(
+        label=_("Candidate's language"),
+        required=False,
+        help_text=_("The invitation, reminders and the candidate's pages use this language."),
+    )
     deadline = LocalDateTimeField(
         label=_("Deadline (optional)"),
         required=False,
@@ -243,9 +257,24 @@ class InvitationForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, default_timezone: str = "UTC", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        default_timezone: str = "UTC",
+        interview_language: str = "en",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.default_timezone = default_timezone
+        names = dict(settings.LANGUAGES)
+        self.fields["language"].choices = [  # type: ignore[attr-defined]
+            (
+                "",
+                _("The interview's language (%(language)s)")
+                % {"language": names.get(interview_language, interview_language)},
+            ),
+            *settings.LANGUAGES,
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -260,10 +289,16 @@ class InvitationImportForm(forms.Form):
         label=_("CSV file"),
         help_text=_(
             "One candidate per row, with a header row. Columns: name, email, and optionally "
-            "timezone (for example Europe/Berlin) and deadline (YYYY-MM-DD HH:MM in the "
-            "candidate's time zone). Up to 5,000 rows."
+            "timezone (for example Europe/Berlin), deadline (YYYY-MM-DD HH:MM in the "
+            "candidate's time zone) and language (a code: %(codes)s; empty: the "
+            "interview's). Up to 5,000 rows."
         ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["file"]
+        field.help_text = field.help_text % {"codes": ", ".join(language_codes())}
 
 
 class ExtendForm(forms.Form):

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from oneway.candidate.language import activate_for
 from oneway.core.audit import client_ip
 from oneway.core.forms import posted
 from oneway.core.models import Interview
@@ -34,6 +35,7 @@ def apply(request: HttpRequest, apply_token: str) -> HttpResponse:
     )
     if not apply_token or interview_invite_problems(interview):
         raise Http404
+    activate_for(request, interview=interview)
     form = ApplyForm(posted(request), initial={"timezone": ""})
     if request.method == "POST":
         if not allow(f"apply-ip:{client_ip(request)}", limit=IP_LIMIT, window=3600):
