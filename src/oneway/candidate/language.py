@@ -48,6 +48,11 @@ def chosen_language(request: HttpRequest) -> str | None:
     return parse_language(str(session.get(CHOICE_KEY) or "")) if session is not None else None
 
 
+def spoken_language(request: HttpRequest) -> str | None:
+    session = getattr(request, "session", None)
+    return parse_language(str(session.get(PAGE_KEY) or "")) if session is not None else None
+
+
 def page_language(
     request: HttpRequest,
     *,
@@ -125,11 +130,12 @@ class CandidateLanguageMiddleware:
         path = request.path_info
         candidate = path.startswith(CANDIDATE_PREFIXES)
         if candidate:
-            code = chosen_language(request) or browser_language(request)
+            # Until the view knows the invitation: the candidate's choice, else what their
+            # pages spoke last (a page after deleting their data), else the browser's.
+            code = chosen_language(request) or spoken_language(request)
+            code = code or browser_language(request)
         elif path.startswith(UPLOAD_PREFIXES):
-            session = getattr(request, "session", None)
-            spoken = parse_language(str(session.get(PAGE_KEY) or "")) if session else None
-            code = spoken or settings.LANGUAGE_CODE
+            code = spoken_language(request) or settings.LANGUAGE_CODE
         else:
             code = settings.LANGUAGE_CODE
         with translation.override(code):

@@ -56,6 +56,15 @@ CANDIDATE_SOURCES: tuple[str, ...] = (
     "live/templates/live/_status.html",
     "live/templates/live/_timezones.html",
     "live/templates/emails/live_candidate*",
+    "live/notifications.py",
+    # Invitation rules a candidate meets (withdrawn, closed, applying) and the apply page.
+    "core/services/invitations.py",
+    "dashboard/apply_form.py",
+    "dashboard/views/apply.py",
+    "dashboard/templates/dashboard/apply*.html",
+    # The team's decision, emailed to the candidate.
+    "reviews/tasks.py",
+    "reviews/templates/emails/review_decision*",
 )
 
 EXTENSIONS = (".py", ".html", ".txt")

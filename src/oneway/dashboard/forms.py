@@ -1,7 +1,6 @@
 """Staff forms. They parse and validate input; services do the writing."""
 
 import datetime
-import re
 from typing import Any
 
 from django import forms
@@ -108,6 +107,12 @@ class ReminderHoursField(forms.CharField):
 
 
 class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
+    language = forms.ChoiceField(
+        label=_("Candidates' language"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_("Invitations, reminders and the candidate's pages use this language."),
+    )
     deadline_at = LocalDateTimeField(
         label=_("Fixed deadline (date and time)"),
         required=False,
@@ -128,7 +133,6 @@ class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = list(INTERVIEW_FIELDS)
         widgets = {
             "deadline_mode": forms.RadioSelect,
-            "language": forms.Select(choices=settings.LANGUAGES),
             "deadline_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "intro_text": forms.Textarea(attrs={"rows": 4}),
             "thank_you_text": forms.Textarea(attrs={"rows": 3}),
@@ -189,6 +193,10 @@ class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
         if instance.deadline_at is not None and not self.is_bound:
             local = in_zone(instance.deadline_at, instance.deadline_timezone)
             self.initial["deadline_at"] = local.replace(tzinfo=None)
+
+    def clean_language(self) -> str:
+        """Not sent (an older form): the interview keeps its language."""
+        return str(self.cleaned_data.get("language") or self.instance.language or "en")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -332,40 +340,6 @@ class MemberInviteForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-
-
-# A name as people write theirs: letters with spaces, apostrophes, hyphens, dots and commas.
-_APPLICANT_NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '’.,-])*$")
-# "evil.example", "x.co/…": a dot between letters with no space after it.
-_DOMAIN_LIKE = re.compile(r"[^\W\d_]\.[^\W\d_]{2,}")
-APPLICANT_NAME_MAX = 80
-APPLICANT_NAME_WORDS = 8
-
-
-class ApplyForm(forms.Form):
-    """The public apply page: what the branded email to the given address will repeat is
-    only a short, plain name (no links, numbers or long text anyone could relay)."""
-
-    name = forms.CharField(label=_("Your name"), max_length=APPLICANT_NAME_MAX)
-    email = forms.EmailField(label=_("Your email"))
-    timezone = TimeZoneField(
-        label=_("Your time zone"),
-        required=False,
-        blank_label=_("Not sure"),
-        help_text=_("Your deadline is shown in this time zone."),
-    )
-
-    def clean_name(self) -> str:
-        name = " ".join(self.cleaned_data["name"].split())
-        if (
-            not _APPLICANT_NAME.match(name)
-            or _DOMAIN_LIKE.search(name)
-            or len(name.split()) > APPLICANT_NAME_WORDS
-        ):
-            raise ValidationError(
-                _("Enter your name using letters only (spaces, hyphens and apostrophes are fine).")
-            )
-        return name
 
 
 class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]

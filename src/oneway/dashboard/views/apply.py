@@ -16,7 +16,7 @@ from oneway.core.forms import posted
 from oneway.core.models import Interview
 from oneway.core.ratelimit import allow
 from oneway.core.services.invitations import interview_invite_problems
-from oneway.dashboard.forms import ApplyForm
+from oneway.dashboard.apply_form import ApplyForm
 
 IP_LIMIT = 10  # applications per IP address per hour
 EMAIL_LIMIT = 3  # per email address and interview per hour

@@ -41,6 +41,24 @@ def finished_header(text: str, locale: str) -> str:
     return intro + 'msgid ""' + rest
 
 
+def with_every_plural_form(text: str) -> str:
+    """Each count message gets as many (empty) forms as its language has: the template
+    holds two, Arabic needs six, and msgmerge never adds the missing ones."""
+    match = re.search(r"nplurals\s*=\s*(\d+)", text)
+    if match is None:
+        return text
+    forms = int(match.group(1))
+    entries = text.split("\n\n")
+    for index, entry in enumerate(entries):
+        if "\nmsgid_plural " not in f"\n{entry}" or entry.lstrip().startswith("#~"):
+            continue
+        present = [int(n) for n in re.findall(r"^msgstr\[(\d+)\]", entry, flags=re.M)]
+        added = "".join(f'\nmsgstr[{n}] ""' for n in range(max(present, default=-1) + 1, forms))
+        body = entry.rstrip("\n")
+        entries[index] = body + added + entry[len(body) :]
+    return "\n\n".join(entries)
+
+
 class Command(makemessages.Command):
     help = "Regenerate locale/<lang>/LC_MESSAGES/django.po from the candidate-facing sources."
 
@@ -69,7 +87,8 @@ class Command(makemessages.Command):
         path = Path(potfile).parent / locale / "LC_MESSAGES" / f"{self.domain}.po"
         text = path.read_text(encoding="utf-8")
         if text.startswith("# SOME DESCRIPTIVE TITLE."):
-            path.write_text(finished_header(text, locale), encoding="utf-8")
+            text = finished_header(text, locale)
+        path.write_text(with_every_plural_form(text), encoding="utf-8")
 
     def find_files(self, root: str) -> list[makemessages.TranslatableFile]:
         self.locale_paths = [str(catalog.locale_dir())]
