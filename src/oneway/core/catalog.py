@@ -94,6 +94,10 @@ def shipped_locales() -> list[str]:
     return [to_locale(code) for code, _name in settings.LANGUAGES if code != "en"]
 
 
+class CatalogError(Exception):
+    pass
+
+
 def compile_stale_catalogs() -> list[Path]:
     """Compile each shipped ``django.po`` whose ``.mo`` is missing or older (GNU msgfmt).
 
@@ -106,7 +110,14 @@ def compile_stale_catalogs() -> list[Path]:
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
         partial = mo.with_name(f".{mo.name}.{os.getpid()}")
-        subprocess.run(["msgfmt", "--check-format", "-o", str(partial), str(po)], check=True)
+        result = subprocess.run(
+            ["msgfmt", "--check-format", "-o", str(partial), str(po)],
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            partial.unlink(missing_ok=True)
+            raise CatalogError(f"msgfmt refused {po}:\n{result.stderr}")
         os.replace(partial, mo)
         compiled.append(mo)
     return compiled
