@@ -6,9 +6,10 @@ PY := $(VENV)/bin/python
 export PORT ?= 8000
 export ONEWAY_DATA_DIR ?= $(CURDIR)/var
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
-APT_TEST_PACKAGES := chromium flite ffmpeg espeak-ng pocketsphinx-testdata nginx
+APT_TEST_PACKAGES := chromium flite ffmpeg espeak-ng pocketsphinx-testdata nginx gettext
 
-.PHONY: run test lint install install-test js system-test-deps migrate seed web worker clean bench
+.PHONY: run test lint install install-test js system-test-deps migrate seed web worker clean bench \
+	messages compile-messages
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -21,9 +22,19 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed js
+install: $(VENV)/.installed js compile-messages
 
-install-test: $(VENV)/.installed-test js system-test-deps
+install-test: $(VENV)/.installed-test js system-test-deps compile-messages
+
+# Candidates' languages (issue 16). The .po catalogs are committed, the .mo files are built
+# here (GNU gettext's msgfmt). `make messages` re-extracts the candidate-facing strings
+# (oneway.core.catalog) into every catalog, keeping the translations made so far.
+compile-messages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || { echo "GNU gettext (msgfmt) is required: apt-get install gettext"; exit 1; }
+	$(PY) -m oneway compilemessages -v0 --ignore '.venv' --ignore 'node_modules' --ignore 'var'
+
+messages: $(VENV)/.installed
+	$(PY) -m oneway candidate_messages
 
 # The recorder's tus client comes from the npm registry; vendored into static at install.
 js: src/oneway/candidate/static/candidate/vendor/.installed

@@ -23,6 +23,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
     os.environ.setdefault("ONEWAY_SECRET_KEY", settings.SECRET_KEY)
 
+    # Candidates' languages: the .mo files are built, not committed; a plain pytest run
+    # builds the missing or stale ones (make install does it with compilemessages).
+    from oneway.core.catalog import compile_stale_catalogs
+
+    compile_stale_catalogs()
+
 
 PASSWORD = "correct horse battery staple 42"
 

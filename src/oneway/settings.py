@@ -74,7 +74,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # English for staff, the candidate's language on candidate pages (issue 16).
+    "oneway.candidate.language.CandidateLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -439,6 +440,8 @@ MIDDLEWARE.append("oneway.accounts.middleware.StaffTimezoneMiddleware")
 TEMPLATES[0]["OPTIONS"]["builtins"] = [  # type: ignore[index]
     "oneway.core.templatetags.staff_times",
     "oneway.core.templatetags.audit_words",
+    # {{ when|local_date:"j F Y" }}: dates in the reader's language (issue 16).
+    "oneway.core.templatetags.local_dates",
 ]
 
 # --- REST API and webhooks (issue 15) -------------------------------------------------

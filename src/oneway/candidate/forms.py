@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from oneway.candidate import rules
@@ -11,7 +12,15 @@ def _factor_label(factor: Decimal) -> str:
     if factor == 1:
         return str(_("No extra time"))
     percent = int((factor - 1) * 100)
-    return str(_("%(percent)d%% more time (x%(factor)s)") % {"percent": percent, "factor": factor})
+    return str(
+        _("%(percent)d%% more time (x%(factor)s)")
+        % {"percent": percent, "factor": number_format(factor)}
+    )
+
+
+def _time_factor_choices() -> list[tuple[str, str]]:
+    """Built when the form is shown, so in the candidate's language (not at import)."""
+    return [(str(f), _factor_label(f)) for f in rules.TIME_FACTORS]
 
 
 class ConsentForm(forms.Form):
@@ -25,7 +34,7 @@ class ConsentForm(forms.Form):
 class AccommodationsForm(forms.Form):
     time_factor = forms.TypedChoiceField(
         label=_("Extra time"),
-        choices=[(str(f), _factor_label(f)) for f in rules.TIME_FACTORS],
+        choices=_time_factor_choices,
         coerce=Decimal,
         initial="1",
         help_text=_("Applies to the thinking time and to every answer's time limit."),

@@ -63,7 +63,7 @@ def consent_statement(invitation: Invitation) -> str:
 
 def rights_facts(invitation: Invitation) -> dict[str, str]:
     """The "Your data" page: when retention deletes it, and how the candidate can."""
-    from django.utils.formats import date_format
+    from oneway.core.localdates import local_date
 
     due = retention_due(invitation)
     when = ""
@@ -74,6 +74,6 @@ def rights_facts(invitation: Invitation) -> dict[str, str]:
         ) % {"contact": privacy_contact(invitation)}
     elif due is not None:
         when = _("Unless you delete it sooner, your data will be deleted on %(date)s.") % {
-            "date": date_format(due.date(), "j F Y")
+            "date": local_date(due.date(), "j F Y")
         }
     return {"kept": retention_sentence(invitation), "when": when, "clips": clips_promise()}

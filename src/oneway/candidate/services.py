@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from oneway.candidate import rules
 from oneway.candidate.selectors import has_started
 from oneway.core.audit import log_action
+from oneway.core.languages import invitation_language
 from oneway.core.models import Answer, Invitation, InvitationStatus, Question, Take
 from oneway.core.models.answers import TakeState
 from oneway.core.services.invitations import (
@@ -314,6 +315,8 @@ def take_upload_completed(*, take_id: int, upload: Any) -> Take | None:
                 kind=kind,
                 keep_original=invitation.interview.keep_originals,
                 actor_label=candidate_label(invitation),
+                # What the candidate was asked in; the speech engine listens for it.
+                spoken_language=invitation_language(invitation),
             )
         take.save()
         _log(

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
+from oneway.candidate.language import activate_for, forget_choice
 from oneway.core.csrf import csrf_protect_null_origin
 from oneway.core.models import Invitation, InvitationStatus
 from oneway.core.services.invitations import invitation_is_open
@@ -34,6 +35,7 @@ def session_login(request: HttpRequest, invitation: Invitation) -> None:
     if request.session.get(SESSION_KEY) != invitation.pk:
         request.session.cycle_key()
         request.session.pop(DEVICE_CHECKED_KEY, None)
+        forget_choice(request)
     request.session[SESSION_KEY] = invitation.pk
 
 
@@ -58,6 +60,7 @@ def candidate_headers(response: _R) -> _R:
 
 def closed_response(request: HttpRequest, invitation: Invitation | None) -> HttpResponse:
     """410: the link no longer opens an interview. Names no interview, gives a contact."""
+    activate_for(request, invitation=invitation)
     contact = invitation.interview.contact_email if invitation is not None else ""
     # The candidate's data rights outlive the deadline: their data page stays reachable.
     has_data = invitation is not None and invitation.status != InvitationStatus.ERASED
@@ -93,6 +96,7 @@ def candidate_page(
             invitation = session_invitation(request)
             if invitation is None:
                 return no_session_response(request, api=api)
+            activate_for(request, invitation=invitation)
             if invitation.status == InvitationStatus.COMPLETED and not allow_completed:
                 if api:
                     response: HttpResponseBase = JsonResponse(

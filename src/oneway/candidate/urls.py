@@ -1,5 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
+from oneway.candidate import language
 from oneway.candidate.views import answers, api, brand, data, entry, pages
 
 app_name = "candidate"
@@ -30,6 +31,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         brand.accent_css,
         name="brand_css",
     ),
+    path("language/", language.switch, name="language"),
     # Last: anything else under /c/ is a token (unknown ones answer 404).
     path("<str:token>/", entry.enter, name="enter"),
 ]

@@ -7,6 +7,8 @@ these files (merging, so translations are kept), and ``tests/i18n/test_catalogs.
 extracts them afresh to prove every one is translated.
 """
 
+import os
+import subprocess
 from pathlib import Path
 
 from django.conf import settings
@@ -54,6 +56,15 @@ CANDIDATE_SOURCES: tuple[str, ...] = (
     "live/templates/live/_status.html",
     "live/templates/live/_timezones.html",
     "live/templates/emails/live_candidate*",
+    "live/notifications.py",
+    # Invitation rules a candidate meets (withdrawn, closed, applying) and the apply page.
+    "core/services/invitations.py",
+    "dashboard/apply_form.py",
+    "dashboard/views/apply.py",
+    "dashboard/templates/dashboard/apply*.html",
+    # The team's decision, emailed to the candidate.
+    "reviews/tasks.py",
+    "reviews/templates/emails/review_decision*",
 )
 
 EXTENSIONS = (".py", ".html", ".txt")
@@ -81,3 +92,32 @@ def candidate_source_files() -> list[Path]:
 def shipped_locales() -> list[str]:
     """Django locale names (``pt_BR``) of every language besides English."""
     return [to_locale(code) for code, _name in settings.LANGUAGES if code != "en"]
+
+
+class CatalogError(Exception):
+    pass
+
+
+def compile_stale_catalogs() -> list[Path]:
+    """Compile each shipped ``django.po`` whose ``.mo`` is missing or older (GNU msgfmt).
+
+    For test runs and development; ``make install`` runs Django's ``compilemessages``.
+    Written to a temporary name first, so parallel test workers never read half a file.
+    """
+    compiled = []
+    for po in sorted(locale_dir().glob("*/LC_MESSAGES/django.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        partial = mo.with_name(f".{mo.name}.{os.getpid()}")
+        result = subprocess.run(
+            ["msgfmt", "--check-format", "-o", str(partial), str(po)],
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            partial.unlink(missing_ok=True)
+            raise CatalogError(f"msgfmt refused {po}:\n{result.stderr}")
+        os.replace(partial, mo)
+        compiled.append(mo)
+    return compiled

@@ -8,9 +8,9 @@ a deadline should never arrive earlier than the candidate was told.
 import datetime
 import zoneinfo
 
-from django.utils import dateformat
 from django.utils import timezone as dj_timezone
 
+from oneway.core.localdates import local_date
 from oneway.core.models import DeadlineMode, Interview
 from oneway.core.timezones import is_valid_timezone
 
@@ -50,10 +50,10 @@ def in_zone(moment: datetime.datetime, tz_name: str) -> datetime.datetime:
 
 
 def format_moment(moment: datetime.datetime, tz_name: str) -> str:
-    """``Friday 14 March 2025, 17:00 GMT (Europe/London)`` (day and month names translated)."""
+    """``Friday 14 March 2025, 17:00 GMT (Europe/London)``, in the reader's language."""
     local = in_zone(moment, tz_name)
     abbreviation = local.tzname() or ""
-    text = dateformat.format(local, "l j F Y, H:i")
+    text = local_date(local, "l j F Y, H:i")
     if abbreviation and not abbreviation.startswith(("+", "-")) and abbreviation != tz_name:
         text = f"{text} {abbreviation}"
     return f"{text} ({tz_name})"

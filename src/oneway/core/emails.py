@@ -2,9 +2,14 @@
 
 ``send_templated_email("invitation", to=[...], context={...})`` renders
 ``emails/invitation_subject.txt``, ``emails/invitation.txt`` and ``emails/invitation.html``.
+
+Team mail is English. Mail to a candidate is in their invitation's language: render it, and
+build whatever translated text goes into its context, inside ``in_language(code)``.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +26,22 @@ def _render_plain(name: str, context: dict[str, Any]) -> str:
     return str(template.template.render(Context(context, autoescape=False)))  # type: ignore[attr-defined]
 
 
+_email_language: ContextVar[str | None] = ContextVar("email_language", default=None)
+
+
+@contextmanager
+def in_language(code: str | None) -> Iterator[str]:
+    """Translate into ``code`` (a candidate's language) inside the block; the emails built
+    there use it too. Without a code: the staff language (English)."""
+    language = code or settings.LANGUAGE_CODE
+    reset = _email_language.set(language)
+    try:
+        with translation.override(language):
+            yield language
+    finally:
+        _email_language.reset(reset)
+
+
 def build_templated_email(
     template: str,
     *,
@@ -31,7 +52,10 @@ def build_templated_email(
     headers: dict[str, str] | None = None,
 ) -> EmailMultiAlternatives:
     context = {"base_url": settings.BASE_URL, **context}
-    with translation.override(settings.LANGUAGE_CODE):
+    # The candidate's language when built inside in_language(), else English (team mail
+    # sent while a candidate's page is being answered must not follow that page's language).
+    language = _email_language.get() or settings.LANGUAGE_CODE
+    with translation.override(language):
         # Subject and text are plain text: no HTML escaping (a name with a quote stays one).
         subject = " ".join(_render_plain(f"emails/{template}_subject.txt", context).split())
         text = _render_plain(f"emails/{template}.txt", context)

@@ -1,10 +1,10 @@
 """Staff forms. They parse and validate input; services do the writing."""
 
 import datetime
-import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import Promise as StrPromise
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from oneway.accounts.roles import Role
 from oneway.core.deadlines import in_zone, local_to_utc
+from oneway.core.languages import language_codes
 from oneway.core.models import (
     AnswerType,
     DeadlineMode,
@@ -106,6 +107,12 @@ class ReminderHoursField(forms.CharField):
 
 
 class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
+    language = forms.ChoiceField(
+        label=_("Candidates' language"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_("Invitations, reminders and the candidate's pages use this language."),
+    )
     deadline_at = LocalDateTimeField(
         label=_("Fixed deadline (date and time)"),
         required=False,
@@ -171,7 +178,13 @@ class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
         ),
         (
             _("Candidates"),
-            ["practice_enabled", "accommodations_enabled", "apply_link_enabled", "grace_minutes"],
+            [
+                "language",
+                "practice_enabled",
+                "accommodations_enabled",
+                "apply_link_enabled",
+                "grace_minutes",
+            ],
         ),
         (_("Reminders"), ["reminder_hours"]),
         (_("Review"), ["blind_mode", "keep_originals"]),
@@ -186,6 +199,10 @@ class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
         if instance.deadline_at is not None and not self.is_bound:
             local = in_zone(instance.deadline_at, instance.deadline_timezone)
             self.initial["deadline_at"] = local.replace(tzinfo=None)
+
+    def clean_language(self) -> str:
+        """Not sent (an older form): the interview keeps its language."""
+        return str(self.cleaned_data.get("language") or self.instance.language or "en")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -240,6 +257,11 @@ class InvitationForm(forms.Form):
         blank_label=_("The organisation's time zone"),
         help_text=_("The deadline is shown to the candidate in this time zone."),
     )
+    language = forms.ChoiceField(
+        label=_("Candidate's language"),
+        required=False,
+        help_text=_("The invitation, reminders and the candidate's pages use this language."),
+    )
     deadline = LocalDateTimeField(
         label=_("Deadline (optional)"),
         required=False,
@@ -249,9 +271,24 @@ class InvitationForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, default_timezone: str = "UTC", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        default_timezone: str = "UTC",
+        interview_language: str = "en",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.default_timezone = default_timezone
+        names = dict(settings.LANGUAGES)
+        self.fields["language"].choices = [  # type: ignore[attr-defined]
+            (
+                "",
+                _("The interview's language (%(language)s)")
+                % {"language": names.get(interview_language, interview_language)},
+            ),
+            *settings.LANGUAGES,
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -266,10 +303,16 @@ class InvitationImportForm(forms.Form):
         label=_("CSV file"),
         help_text=_(
             "One candidate per row, with a header row. Columns: name, email, and optionally "
-            "timezone (for example Europe/Berlin) and deadline (YYYY-MM-DD HH:MM in the "
-            "candidate's time zone). Up to 5,000 rows."
+            "timezone (for example Europe/Berlin), deadline (YYYY-MM-DD HH:MM in the "
+            "candidate's time zone) and language (a code: %(codes)s; empty: the "
+            "interview's). Up to 5,000 rows."
         ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["file"]
+        field.help_text = field.help_text % {"codes": ", ".join(language_codes())}
 
 
 class ExtendForm(forms.Form):
@@ -303,40 +346,6 @@ class MemberInviteForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-
-
-# A name as people write theirs: letters with spaces, apostrophes, hyphens, dots and commas.
-_APPLICANT_NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '’.,-])*$")
-# "evil.example", "x.co/…": a dot between letters with no space after it.
-_DOMAIN_LIKE = re.compile(r"[^\W\d_]\.[^\W\d_]{2,}")
-APPLICANT_NAME_MAX = 80
-APPLICANT_NAME_WORDS = 8
-
-
-class ApplyForm(forms.Form):
-    """The public apply page: what the branded email to the given address will repeat is
-    only a short, plain name (no links, numbers or long text anyone could relay)."""
-
-    name = forms.CharField(label=_("Your name"), max_length=APPLICANT_NAME_MAX)
-    email = forms.EmailField(label=_("Your email"))
-    timezone = TimeZoneField(
-        label=_("Your time zone"),
-        required=False,
-        blank_label=_("Not sure"),
-        help_text=_("Your deadline is shown in this time zone."),
-    )
-
-    def clean_name(self) -> str:
-        name = " ".join(self.cleaned_data["name"].split())
-        if (
-            not _APPLICANT_NAME.match(name)
-            or _DOMAIN_LIKE.search(name)
-            or len(name.split()) > APPLICANT_NAME_WORDS
-        ):
-            raise ValidationError(
-                _("Enter your name using letters only (spaces, hyphens and apostrophes are fine).")
-            )
-        return name
 
 
 class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from oneway.access import live_shown
 from oneway.accounts.models import User
-from oneway.core.emails import send_templated_email
+from oneway.core.emails import in_language, send_templated_email
+from oneway.core.languages import live_language
 from oneway.core.tokens import new_token
 from oneway.live.format_card import contact_line, live_format_card
 from oneway.live.ics import Method, ics_attachment
@@ -78,29 +79,35 @@ def _attachments(
     ]
 
 
+def _deliver_to_candidate(live: LiveInterview, kind: str, extra: dict[str, Any]) -> None:
+    page_url = candidate_page_url(live)
+    card = live_format_card(
+        live, audience="candidate", link=page_url, link_label=_("Open your interview page")
+    )
+    card_text = render_to_string("core/format_card.txt", {"card": card, "show_link": True})
+    send_templated_email(
+        "live_candidate",
+        to=[live.candidate_email],
+        reply_to=_reply_to(live),
+        context={
+            "live": live,
+            "kind": kind,
+            "card": card,
+            "page_url": page_url,
+            "contact": contact_line(live),
+            "when": _short_when(live, live.candidate_timezone),
+            "extra": extra,
+        },
+        attachments=_attachments(live, kind, card_text, None, reschedule_url=page_url),
+    )
+
+
 def deliver(live: LiveInterview, kind: str, recipient: str, extra: dict[str, Any]) -> bool:
     """Send one email. ``recipient`` is "candidate" or "user:<id>". False if skipped."""
     if recipient == "candidate":
-        page_url = candidate_page_url(live)
-        card = live_format_card(
-            live, audience="candidate", link=page_url, link_label=_("Open your interview page")
-        )
-        card_text = render_to_string("core/format_card.txt", {"card": card, "show_link": True})
-        send_templated_email(
-            "live_candidate",
-            to=[live.candidate_email],
-            reply_to=_reply_to(live),
-            context={
-                "live": live,
-                "kind": kind,
-                "card": card,
-                "page_url": page_url,
-                "contact": contact_line(live),
-                "when": _short_when(live, live.candidate_timezone),
-                "extra": extra,
-            },
-            attachments=_attachments(live, kind, card_text, None, reschedule_url=page_url),
-        )
+        # The candidate reads their invitation's language, calendar file included.
+        with in_language(live_language(live)):
+            _deliver_to_candidate(live, kind, extra)
         return True
     user = User.objects.filter(pk=int(recipient.split(":", 1)[1]), is_active=True).first()
     if user is None:

@@ -29,7 +29,9 @@ def live_interview_for_token(token: str) -> LiveInterview | None:
     if not token or len(token) > 128:
         return None
     return (
-        LiveInterview.objects.select_related("organisation", "interview", "slot_offer", "organiser")
+        LiveInterview.objects.select_related(
+            "organisation", "interview", "slot_offer", "organiser", "invitation__interview"
+        )
         .filter(links__token_hash=hash_token(token))
         .first()
     )

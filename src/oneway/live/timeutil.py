@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from oneway.core.localdates import local_date
 from oneway.core.timezones import is_valid_timezone
 
 
@@ -46,7 +47,7 @@ def make_aware_strict(local: datetime.datetime, tz_name: str) -> datetime.dateti
             code="nonexistent_local_time",
             params={
                 "time": local.strftime("%H:%M"),
-                "date": formats.date_format(local.date(), "j F Y"),
+                "date": local_date(local.date(), "j F Y"),
                 "zone": tz_name,
             },
         )
@@ -67,7 +68,7 @@ def format_moment(moment: datetime.datetime, tz_name: str) -> str:
     """For example "Tuesday 1 April 2025, 10:00 BST (Europe/London)"."""
     here = local(moment, tz_name)
     return _("%(date)s, %(time)s %(zone)s") % {
-        "date": formats.date_format(here, "l j F Y"),
+        "date": local_date(here, "l j F Y"),
         "time": formats.date_format(here, "H:i"),
         "zone": _zone_label(here, tz_name),
     }
@@ -78,7 +79,7 @@ def format_span(start: datetime.datetime, end: datetime.datetime, tz_name: str) 
     here, there = local(start, tz_name), local(end, tz_name)
     if here.date() == there.date():
         return _("%(date)s, %(start)s–%(end)s %(zone)s") % {
-            "date": formats.date_format(here, "l j F Y"),
+            "date": local_date(here, "l j F Y"),
             "start": formats.date_format(here, "H:i"),
             "end": formats.date_format(there, "H:i"),
             "zone": _zone_label(there, tz_name),

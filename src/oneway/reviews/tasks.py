@@ -17,8 +17,9 @@ from huey.contrib.djhuey import db_task
 from oneway.access import Viewer, candidate_label, sees_others_reviews, visible_invitations
 from oneway.accounts.models import User
 from oneway.core.audit import log_action
-from oneway.core.emails import send_templated_email
+from oneway.core.emails import in_language, send_templated_email
 from oneway.core.format_card import FormatCard
+from oneway.core.languages import invitation_language
 from oneway.core.models import Answer, Invitation, InvitationStatus, Membership
 from oneway.core.periodic import periodic_task
 from oneway.reviews.decision_emails import fill, templates_for
@@ -158,26 +159,27 @@ def send_decision_email(event_id: int) -> None:
         subject = fill(template.subject, invitation)
         body = fill(template.body, invitation)
         when = invitation.completed_at or invitation.invited_at
-        card = FormatCard(
-            format="recorded",
-            headline=subject,
-            when=gettext("You recorded your interview on %(date)s.")
-            % {"date": date_format(when, "DATE_FORMAT")},
-            contact=gettext("Questions? Write to %(email)s.")
-            % {"email": invitation.interview.contact_email},
-        )
-        send_templated_email(
-            "review_decision",
-            to=[invitation.email],
-            reply_to=[invitation.interview.contact_email],
-            context={
-                "card": card,
-                "subject": subject,
-                "body": body,
-                "invitation": invitation,
-                "organisation": invitation.organisation,
-            },
-        )
+        with in_language(invitation_language(invitation)):
+            card = FormatCard(
+                format="recorded",
+                headline=subject,
+                when=gettext("You recorded your interview on %(date)s.")
+                % {"date": date_format(when, "DATE_FORMAT")},
+                contact=gettext("Questions? Write to %(email)s.")
+                % {"email": invitation.interview.contact_email},
+            )
+            send_templated_email(
+                "review_decision",
+                to=[invitation.email],
+                reply_to=[invitation.interview.contact_email],
+                context={
+                    "card": card,
+                    "subject": subject,
+                    "body": body,
+                    "invitation": invitation,
+                    "organisation": invitation.organisation,
+                },
+            )
         event.candidate_emailed_at = timezone.now()
         event.save(update_fields=["candidate_emailed_at"])
         log_action(

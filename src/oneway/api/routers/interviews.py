@@ -45,6 +45,7 @@ class InterviewOut(Schema):
     title: str
     intro_text: str
     contact_email: str
+    language: str = Field(description="The language candidates read unless an invitation says.")
     deadline_mode: str
     deadline_at: datetime.datetime | None
     deadline_timezone: str
@@ -63,6 +64,7 @@ def interview_out(interview: Interview) -> InterviewOut:
         title=interview.title,
         intro_text=interview.intro_text,
         contact_email=interview.contact_email,
+        language=interview.language,
         deadline_mode=interview.deadline_mode,
         deadline_at=utc(interview.deadline_at),
         deadline_timezone=interview.deadline_timezone,
@@ -129,6 +131,11 @@ class InterviewIn(Input):
     contact_email: str = Field(max_length=254, description="Where candidates write with questions.")
     intro_text: str = Field("", max_length=10000)
     thank_you_text: str = Field("", max_length=10000)
+    language: str = Field(
+        "en",
+        max_length=16,
+        description="What candidates read: en, de, fr, es, nl, pt-br, pl or ar.",
+    )
     deadline_mode: DeadlineMode = DeadlineMode.RELATIVE
     deadline_at: UtcDateTime | None = Field(None, description="For a fixed deadline.")
     deadline_timezone: str | None = Field(None, max_length=64)

@@ -33,6 +33,7 @@ from oneway.api.common import (
 )
 from oneway.api.pagination import DEFAULT_LIMIT, page
 from oneway.api.problems import Problem, field_error, from_django
+from oneway.core.languages import invitation_language
 from oneway.core.models import AuditEntry, Invitation, InvitationStatus
 from oneway.core.services.invitations import (
     invitation_create,
@@ -52,6 +53,9 @@ class InvitationOut(Schema):
     name: str = Field(description="The alias in a blind interview.")
     email: str | None = Field(description="Null in a blind interview.")
     timezone: str
+    language: str = Field(
+        description="The language the candidate reads (the invitation's, else its interview's)."
+    )
     status: str
     deadline: datetime.datetime
     invited_at: datetime.datetime
@@ -88,6 +92,7 @@ def invitation_out(invitation: Invitation) -> InvitationOut:
         name=candidate_label(None, invitation),
         email=None if blind else invitation.email,
         timezone=invitation.timezone,
+        language=invitation_language(invitation),
         status=invitation.status,
         deadline=utc(invitation.deadline),  # type: ignore[arg-type]
         invited_at=utc(invitation.invited_at),  # type: ignore[arg-type]
@@ -144,6 +149,12 @@ class InvitationIn(Input):
     deadline: UtcDateTime | None = Field(
         None, description="Overrides the interview's deadline policy (with an offset or Z)."
     )
+    language: str = Field(
+        "",
+        max_length=16,
+        description="What the candidate reads: one of the shipped language codes (en, de, fr, "
+        "es, nl, pt-br, pl, ar); empty: the interview's language.",
+    )
     send: bool = Field(True, description="Email the invitation now.")
 
 
@@ -161,6 +172,7 @@ def _invite(request: HttpRequest, interview_id: int, row: InvitationIn) -> Invit
         email=row.email,
         timezone=row.timezone,
         deadline=row.deadline,
+        language=row.language,
         actor=viewer.user,
         request=request,
         send=row.send,

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from oneway.candidate.language import activate_for
 from oneway.candidate.privacy import privacy_contact, rights_facts
 from oneway.candidate.session import (
     SESSION_KEY,
@@ -55,6 +56,7 @@ def data_page(view: DataView) -> Callable[..., HttpResponseBase]:
         invitation = session_invitation(request)
         if invitation is None:
             return no_session_response(request, api=False)
+        activate_for(request, invitation=invitation)
         if invitation.status == InvitationStatus.ERASED:
             return candidate_headers(render(request, "candidate/data_erased.html", status=410))
         return candidate_headers(view(request, invitation, *args, **kwargs))

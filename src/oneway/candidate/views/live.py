@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from oneway.candidate.language import activate_for
 from oneway.core.audit import client_ip
 from oneway.core.csrf import csrf_protect_null_origin
 from oneway.core.ratelimit import allow
@@ -68,7 +69,10 @@ def _open(request: HttpRequest, token: str) -> LiveInterview | HttpResponse:
         response["Retry-After"] = "60"
         return _private(response)
     live = live_interview_for_token(token)
-    return _invalid(request) if live is None else live
+    if live is None:
+        return _invalid(request)
+    activate_for(request, live=live)
+    return live
 
 
 def _chosen_tz(request: HttpRequest, live: LiveInterview) -> tuple[str, str]:

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from oneway.core.languages import validate_language
 from oneway.core.models.orgs import Organisation
 
 
@@ -45,6 +46,14 @@ class Interview(models.Model):
     contact_email = models.EmailField(
         _("contact for candidates' questions"),
         help_text=_("Candidates can write here with questions before they record."),
+    )
+    # What candidates read (pages and emails); each invitation may override it.
+    language = models.CharField(
+        _("candidates' language"),
+        max_length=16,
+        default="en",
+        validators=[validate_language],
+        help_text=_("Invitations, reminders and the candidate's pages use this language."),
     )
     deadline_mode = models.CharField(
         _("deadline"), max_length=16, choices=DeadlineMode.choices, default=DeadlineMode.RELATIVE

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
+from oneway.core.languages import validate_language
 from oneway.core.models.interviews import Interview
 from oneway.core.models.orgs import Organisation
 
@@ -30,6 +31,10 @@ class Invitation(models.Model):
     email = models.EmailField(_("email"))
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
     deadline = models.DateTimeField(_("deadline"))
+    # Blank: the interview's language (oneway.core.languages.invitation_language).
+    language = models.CharField(
+        _("Language"), max_length=16, blank=True, validators=[validate_language]
+    )
     # sha256 of the capability token; the token itself is only ever in the email.
     token_hash = models.CharField(max_length=64, unique=True)
     status = models.CharField(

@@ -179,7 +179,7 @@ def _email_link(export_id: int) -> None:
 
 def data_export_email_send(*, export_id: int) -> bool:
     """Email the candidate their download link (once)."""
-    from oneway.core.emails import send_templated_email
+    from oneway.core.emails import in_language, send_templated_email
 
     export = DataExport.objects.filter(pk=export_id, emailed_at__isnull=True).first()
     if export is None or not export.is_downloadable:
@@ -187,7 +187,7 @@ def data_export_email_send(*, export_id: int) -> bool:
     invitation = export.invitations.select_related("interview", "organisation").first()
     if invitation is None:
         return False
-    with translation.override(export.language):
+    with in_language(export.language):
         send_templated_email(
             "data_export_ready",
             to=[invitation.email],

@@ -27,6 +27,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from oneway.core.audit import log_action
+from oneway.core.languages import invitation_language
 from oneway.core.models import (
     Answer,
     AuditEntry,
@@ -75,6 +76,7 @@ class ErasureNotice:
     contact: str
     team: tuple[str, ...]
     tombstone: str
+    language: str = "en"  # the candidate's, for their receipt
 
 
 def upload_owners(invitation: Invitation) -> list[str]:
@@ -168,6 +170,7 @@ def candidate_erase(
             contact=locked.organisation.privacy_contact or locked.interview.contact_email,
             team=_team_addresses(locked),
             tombstone=erasure.tombstone,
+            language=invitation_language(locked),
         )
         _tombstone_audit(locked, erasure.tombstone, item_ids, uploads)
         _delete_rows(locked, item_ids, [u["id"] for u in uploads])
@@ -526,7 +529,7 @@ def send_erasure_receipt(notice: ErasureNotice) -> None:
 def send_erasure_emails(notice: ErasureNotice, *, team: bool = True) -> None:
     """The candidate's receipt and the team's notice (alias in blind mode). Sent right
     after commit from memory: the address is nowhere else any more, not even a queue."""
-    from oneway.core.emails import send_templated_email
+    from oneway.core.emails import in_language, send_templated_email
 
     context = {
         "notice": notice,
@@ -534,9 +537,10 @@ def send_erasure_emails(notice: ErasureNotice, *, team: bool = True) -> None:
         "erased_at": timezone.now().strftime("%Y-%m-%d %H:%M"),
     }
     try:
-        send_templated_email(
-            "erasure_receipt", to=[notice.email], reply_to=[notice.contact], context=context
-        )
+        with in_language(notice.language):
+            send_templated_email(
+                "erasure_receipt", to=[notice.email], reply_to=[notice.contact], context=context
+            )
     except Exception:
         logger.exception("could not send the erasure receipt")
     for address in notice.team if team else ():

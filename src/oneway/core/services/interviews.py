@@ -19,6 +19,7 @@ INTERVIEW_FIELDS = (
     "intro_text",
     "thank_you_text",
     "contact_email",
+    "language",
     "deadline_mode",
     "deadline_at",
     "deadline_timezone",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from oneway.core import tasks
 from oneway.core.audit import client_ip, log_action
 from oneway.core.deadlines import deadline_for, local_to_utc
+from oneway.core.languages import language_codes, parse_language
 from oneway.core.models import (
     AuditEntry,
     Interview,
@@ -42,6 +43,7 @@ COLUMN_NAMES = {
     "email": ("email", "e-mail", "email address", "mail"),
     "timezone": ("timezone", "time zone", "tz"),
     "deadline": ("deadline", "due", "deadline (local)"),
+    "language": ("language", "lang", "locale"),
 }
 DEADLINE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 
@@ -103,7 +105,7 @@ def parse_rows(
         raise ValidationError(
             _(
                 "The first row must name the columns; %(missing)s not found. Expected: name, "
-                "email, and optionally timezone and deadline."
+                "email, and optionally timezone, deadline and language."
             )
             % {"missing": ", ".join(missing)}
         )
@@ -129,6 +131,7 @@ def parse_rows(
                     "timezone": cell("timezone"),
                     "deadline_text": cell("deadline"),
                     "deadline": None,
+                    "language": cell("language"),
                     "errors": [],
                 }
             )
@@ -175,6 +178,15 @@ def parse_rows(
             else:
                 row["deadline"] = deadline.isoformat()
         row["timezone"] = zone_name if is_valid_timezone(zone_name) else default_zone
+        if row["language"]:
+            code = parse_language(row["language"])
+            if code is None:
+                errors.append(
+                    _("Unknown language %(code)s: use one of %(codes)s.")
+                    % {"code": row["language"], "codes": ", ".join(language_codes())}
+                )
+            else:
+                row["language"] = code
     return rows
 
 
@@ -276,6 +288,8 @@ def _confirm(
                     email=str(row["email"]),
                     timezone=zone_name,
                     deadline=deadline,
+                    # Rows kept from before the language column have none: the interview's.
+                    language=str(row.get("language") or ""),
                     token_hash=token_hash,
                     invited_at=now,
                     status=InvitationStatus.INVITED,

@@ -29,8 +29,9 @@ from oneway.accounts.roles import Role
 from oneway.core import tasks
 from oneway.core.audit import log_action
 from oneway.core.deadlines import deadline_for
-from oneway.core.emails import send_templated_email
+from oneway.core.emails import in_language, send_templated_email
 from oneway.core.format_card import recorded_format_card
+from oneway.core.languages import invitation_language, language_codes, parse_language
 from oneway.core.models import (
     DeadlineMode,
     Interview,
@@ -140,6 +141,7 @@ def invitation_create(
     email: str,
     timezone: str | None = None,
     deadline: datetime.datetime | None = None,
+    language: str = "",
     actor: Any,
     request: HttpRequest | None = None,
     send: bool = True,
@@ -148,8 +150,9 @@ def invitation_create(
     """Invite one candidate. Returns the invitation and a token for its link (only now).
 
     ``timezone`` defaults to the organisation's; ``deadline`` (aware) overrides the
-    interview's deadline policy. With ``send`` the invitation email leaves after commit,
-    carrying a token of its own.
+    interview's deadline policy; ``language`` (a code of settings.LANGUAGES, blank: the
+    interview's) is what the candidate reads. With ``send`` the invitation email leaves
+    after commit, carrying a token of its own.
     """
     problems = interview_invite_problems(interview, with_deadline=deadline is not None)
     if problems:
@@ -166,6 +169,13 @@ def invitation_create(
     timezone = (timezone or "").strip() or interview.organisation.timezone
     if not is_valid_timezone(timezone):
         errors["timezone"] = [_("Unknown time zone: %(tz)s.") % {"tz": timezone}]
+    language = (language or "").strip()
+    if language and parse_language(language) is None:
+        errors["language"] = [
+            _("Unknown language %(code)s: use one of %(codes)s.")
+            % {"code": language, "codes": ", ".join(language_codes())}
+        ]
+    language = parse_language(language) or ""
     now = dj_timezone.now()
     if deadline is not None and deadline <= now:
         errors["deadline"] = [_("The deadline must be in the future.")]
@@ -190,6 +200,7 @@ def invitation_create(
                 email=email,
                 timezone=timezone,
                 deadline=deadline,
+                language=language,
                 token_hash=token_hash,
                 now=now,
                 source=source,
@@ -211,6 +222,7 @@ def _invitation_insert(
     email: str,
     timezone: str,
     deadline: datetime.datetime,
+    language: str,
     token_hash: str,
     now: datetime.datetime,
     source: str,
@@ -225,6 +237,7 @@ def _invitation_insert(
         email=email,
         timezone=timezone,
         deadline=deadline,
+        language=language,
         token_hash=token_hash,
         invited_at=now,
         source=source,
@@ -296,20 +309,21 @@ def _invitation_email_send(
     token = invitation_link_create(invitation=invitation, purpose=purpose)
     link = candidate_link(token)
     interview = invitation.interview
-    send_templated_email(
-        "invitation",
-        connection=connection,
-        to=[invitation.email],
-        reply_to=[interview.contact_email],
-        context={
-            "invitation": invitation,
-            "interview": interview,
-            "organisation": invitation.organisation,
-            "card": recorded_format_card(invitation, link=link),
-            "link": link,
-            "purpose": purpose,
-        },
-    )
+    with in_language(invitation_language(invitation)):
+        send_templated_email(
+            "invitation",
+            connection=connection,
+            to=[invitation.email],
+            reply_to=[interview.contact_email],
+            context={
+                "invitation": invitation,
+                "interview": interview,
+                "organisation": invitation.organisation,
+                "card": recorded_format_card(invitation, link=link),
+                "link": link,
+                "purpose": purpose,
+            },
+        )
     Invitation.objects.filter(pk=invitation.pk).update(last_sent_at=dj_timezone.now())
     _log("invitation.email_sent", invitation, data={"purpose": purpose})
     return True
@@ -496,19 +510,25 @@ def invitation_completion_emails_send(*, invitation_id: int) -> None:
     )
     questions = list(interview.questions.all())
     answered_ids = {a.question_id for a in answers if a.submitted_at is not None}
-    context = {
+    base = {
         "invitation": invitation,
         "interview": interview,
         "organisation": invitation.organisation,
         "questions": [(q, q.pk in answered_ids) for q in questions],
         "answered_count": len(answered_ids),
         "question_count": len(questions),
-        "retention": retention_promise(interview),
-        "rights": rights_promise(invitation),
     }
-    send_templated_email(
-        "receipt", to=[invitation.email], reply_to=[interview.contact_email], context=context
-    )
+    with in_language(invitation_language(invitation)):
+        send_templated_email(
+            "receipt",
+            to=[invitation.email],
+            reply_to=[interview.contact_email],
+            context={
+                **base,
+                "retention": retention_promise(interview),
+                "rights": rights_promise(invitation),
+            },
+        )
     recipients = sorted(
         set(
             Membership.objects.filter(
@@ -520,14 +540,17 @@ def invitation_completion_emails_send(*, invitation_id: int) -> None:
     review_url = settings.BASE_URL + reverse(
         "dashboard:invitation_detail", args=[interview.pk, invitation.pk]
     )
-    # Team mail has no single reader: in blind review it names the candidate by alias.
-    team_context = {
-        **context,
-        "review_url": review_url,
-        "candidate_name": candidate_label(None, invitation),
-    }
-    for email in recipients:
-        send_templated_email("team_completed", to=[email], context=team_context)
+    with in_language(None):  # the team reads English, whatever page triggered this
+        # Team mail has no single reader: in blind review it names the candidate by alias.
+        team_context = {
+            **base,
+            "retention": retention_promise(interview),
+            "rights": rights_promise(invitation),
+            "review_url": review_url,
+            "candidate_name": candidate_label(None, invitation),
+        }
+        for email in recipients:
+            send_templated_email("team_completed", to=[email], context=team_context)
     _log("invitation.receipt_sent", invitation, data={"team": len(recipients)})
 
 
@@ -594,19 +617,20 @@ def reminders_send_due(*, now: datetime.datetime | None = None) -> int:
 def _reminder_send(invitation: Invitation, hours: int) -> None:
     token = invitation_link_create(invitation=invitation, purpose="reminder")
     link = candidate_link(token)
-    send_templated_email(
-        "reminder",
-        to=[invitation.email],
-        reply_to=[invitation.interview.contact_email],
-        context={
-            "invitation": invitation,
-            "interview": invitation.interview,
-            "organisation": invitation.organisation,
-            "card": recorded_format_card(invitation, link=link),
-            "link": link,
-            "hours": hours,
-        },
-    )
+    with in_language(invitation_language(invitation)):
+        send_templated_email(
+            "reminder",
+            to=[invitation.email],
+            reply_to=[invitation.interview.contact_email],
+            context={
+                "invitation": invitation,
+                "interview": invitation.interview,
+                "organisation": invitation.organisation,
+                "card": recorded_format_card(invitation, link=link),
+                "link": link,
+                "hours": hours,
+            },
+        )
     _log("invitation.reminder_sent", invitation, data={"hours_before": hours})
 
 

@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from oneway.candidate.language import activate_for
 from oneway.core.audit import client_ip
 from oneway.core.forms import posted
 from oneway.core.models import Interview
 from oneway.core.ratelimit import allow
 from oneway.core.services.invitations import interview_invite_problems
-from oneway.dashboard.forms import ApplyForm
+from oneway.dashboard.apply_form import ApplyForm
 
 IP_LIMIT = 10  # applications per IP address per hour
 EMAIL_LIMIT = 3  # per email address and interview per hour
@@ -34,6 +35,7 @@ def apply(request: HttpRequest, apply_token: str) -> HttpResponse:
     )
     if not apply_token or interview_invite_problems(interview):
         raise Http404
+    activate_for(request, interview=interview)
     form = ApplyForm(posted(request), initial={"timezone": ""})
     if request.method == "POST":
         if not allow(f"apply-ip:{client_ip(request)}", limit=IP_LIMIT, window=3600):

@@ -56,7 +56,9 @@ def invitation_create_view(request: HttpRequest, interview_id: int) -> HttpRespo
     org = request.org  # type: ignore[attr-defined]
     interview = access_interview(viewer_from(request), interview_id)
     problems = interview_invite_problems(interview)
-    form = InvitationForm(posted(request), default_timezone=org.timezone)
+    form = InvitationForm(
+        posted(request), default_timezone=org.timezone, interview_language=interview.language
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -66,6 +68,7 @@ def invitation_create_view(request: HttpRequest, interview_id: int) -> HttpRespo
                 email=data["email"],
                 timezone=data["timezone"] or None,
                 deadline=data["deadline"],
+                language=data["language"],
                 actor=request.user,
                 request=request,
             )
