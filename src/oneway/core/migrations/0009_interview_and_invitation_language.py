@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_periodic_runs_once_per_period'),
+        ('core', '0008_welcome_video_and_question_videos'),
     ]
 
     operations = [
