@@ -49,7 +49,7 @@ def consent_statement(invitation: Invitation) -> str:
         [
             _(
                 "I agree that %(org)s records my video, audio or written answers to the "
-                "interview \u201c%(title)s\u201d and that its hiring team watches them to "
+                "interview “%(title)s” and that its hiring team watches them to "
                 "consider my application."
             )
             % {"org": invitation.organisation.name, "title": invitation.interview.title},
