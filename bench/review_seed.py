@@ -451,7 +451,7 @@ def seed(rng: random.Random) -> None:
         )
     seed_audit(rng)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     print(f"Seeded in {time.monotonic() - started:.1f} s")
 
 
@@ -531,7 +531,7 @@ def seed_audit(rng: random.Random) -> None:
                 entries.clear()
         AuditEntry.objects.bulk_create(entries)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     print(
         f"{AuditEntry.objects.filter(organisation=org).count()} audit entries in "
         f"{time.monotonic() - started:.1f} s"
