@@ -194,22 +194,26 @@ def _funnel(counts: dict[str, int], audit: QuerySet[AuditEntry]) -> Chart:
     )
 
 
-def _drop_off(answers: QuerySet[Answer], prompts: dict[int, str]) -> Chart:
-    per_position = (
-        answers.values("question__position")
-        .annotate(
-            saw=Count("revealed_at"),
-            answered=Count("submitted_at"),
-        )
-        .order_by("question__position")
-    )
+def _drop_off(
+    answers: QuerySet[Answer], positions: dict[int, int], prompts: dict[int, str]
+) -> Chart:
+    """``positions``: question id -> position. Counted per question (the index's order,
+    no join), then added up per position here."""
+    per_position: dict[int, dict[str, int]] = {}
+    for item in answers.values("question_id").annotate(
+        saw=Count("revealed_at"), answered=Count("submitted_at")
+    ):
+        sums = per_position.setdefault(positions[item["question_id"]], {"saw": 0, "answered": 0})
+        sums["saw"] += item["saw"]
+        sums["answered"] += item["answered"]
     rows = []
-    for n, item in enumerate(per_position, start=1):
+    for n, position in enumerate(sorted(per_position), start=1):
+        item = per_position[position]
         left = item["saw"] - item["answered"]
         label = _("Question %(n)d") % {"n": n}
-        if prompts.get(item["question__position"]):
-            label += f": {prompts[item['question__position']][:40]}"
-        rows.append(Row(label, left, _("%(saw)d saw it, %(answered)d answered") % dict(item)))
+        if prompts.get(position):
+            label += f": {prompts[position][:40]}"
+        rows.append(Row(label, left, _("%(saw)d saw it, %(answered)d answered") % item))
     return Chart(
         key="drop_off",
         title=_("Drop-off by question"),
@@ -357,7 +361,8 @@ def insights_for(
     )
     # Question ids as a list too: the planner then knows how many rows each one has (one
     # interview may hold half the answers) and joins accordingly.
-    question_ids = list(Question.objects.filter(interview_id__in=ids).values_list("pk", flat=True))
+    positions = dict(Question.objects.filter(interview_id__in=ids).values_list("pk", "position"))
+    question_ids = list(positions)
     invitations = Invitation.objects.filter(interview_id__in=ids)
     audit = AuditEntry.objects.filter(interview_id__in=ids, action="candidate.device_checked")
     answers = Answer.objects.filter(question_id__in=question_ids, is_practice=False)
@@ -370,7 +375,7 @@ def insights_for(
     return Insights(
         charts=[
             _funnel(counts, audit),
-            _drop_off(answers, prompts or {}),
+            _drop_off(answers, positions, prompts or {}),
             _completion(counts),
             _device_problems(audit),
             *_turnaround(invitations),
