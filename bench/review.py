@@ -76,6 +76,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument(
+        "--only", default="", help="measure only pages whose name contains one of these words"
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     ensure_database(url, reset=False)
@@ -130,6 +133,9 @@ def main() -> None:
         ("insights (admin, the big interview)", lambda n: base + "insights/", admin_client),
         ("insights (admin, the organisation)", lambda n: "/app/reviews/insights/", admin_client),
     ]
+    if args.only:
+        words = args.only.split(",")
+        pages = [p for p in pages if any(w in p[0] for w in words)]
     total = Invitation.objects.filter(interview=big).count()
     print(
         f"Interview '{big.title}': {total} candidates; "

@@ -216,6 +216,7 @@ def seed(rng: random.Random) -> None:
     from oneway.reviews.models import (
         CandidateSearchDocument,
         Decision,
+        DecisionEvent,
         Rating,
         Review,
         ReviewerAssignment,
@@ -225,6 +226,7 @@ def seed(rng: random.Random) -> None:
     assert connection.vendor == "postgresql", "the review benchmark runs on PostgreSQL"
     call_command("migrate", verbosity=0)
     if Organisation.objects.filter(slug=ORG_SLUG).exists():
+        seed_audit(rng)
         print("Already seeded (use --reset to start again).")
         return
 
@@ -426,13 +428,114 @@ def seed(rng: random.Random) -> None:
             ],
             batch_size=2000,
         )
+        DecisionEvent.objects.bulk_create(
+            [
+                DecisionEvent(
+                    organisation=org,
+                    invitation_id=decision.invitation_id,
+                    from_status="new",
+                    to_status=decision.status,
+                    actor=admin,
+                    created_at=decision.invitation.completed_at
+                    + datetime.timedelta(hours=rng.randint(1, 300)),
+                )
+                for decision in Decision.objects.filter(organisation=org).select_related(
+                    "invitation"
+                )
+            ],
+            batch_size=2000,
+        )
         review_summaries_refresh([review.invitation_id for review in reviews])
         print(
             f"{len(reviews)} reviews, {len(ratings)} ratings in {time.monotonic() - started:.1f} s"
         )
+    seed_audit(rng)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     print(f"Seeded in {time.monotonic() - started:.1f} s")
+
+
+DEVICE_RESULTS = ["ok"] * 14 + ["ok-slow"] * 3 + ["no-camera", "no-microphone", "slow-upload", ""]
+BROWSERS = ["Chrome", "Firefox", "Safari", "Edge", "Samsung Internet"]
+
+
+def seed_audit(rng: random.Random) -> None:
+    """The audit log the insights pages read: what a candidate's way through the flow
+    writes (opened, device check, consent, started, each answer revealed and submitted,
+    completed) and what reviewing writes (signed media URLs, plays), about 25 entries per
+    candidate. Skipped when the organisation has audit entries already."""
+    from django.db import connection, transaction
+
+    from oneway.core.models import Answer, AuditEntry, Invitation, Organisation
+
+    org = Organisation.objects.get(slug=ORG_SLUG)
+    if AuditEntry.objects.filter(organisation=org).exists():
+        return
+    started = time.monotonic()
+    answers: dict[int, list[tuple[int, object, object]]] = {}
+    for pk, invitation_id, revealed, submitted in Answer.objects.filter(
+        invitation__organisation=org
+    ).values_list("pk", "invitation_id", "revealed_at", "submitted_at"):
+        answers.setdefault(invitation_id, []).append((pk, revealed, submitted))
+    entries: list[AuditEntry] = []
+
+    def add(invitation: Invitation, action: str, at: object, **data: object) -> None:
+        entries.append(
+            AuditEntry(
+                organisation=org,
+                actor_label=f"candidate:{invitation.pk}",
+                action=action,
+                object_type="invitation",
+                object_id=str(invitation.pk),
+                interview_id=invitation.interview_id,
+                invitation_id=invitation.pk,
+                data=data,
+                created_at=at,
+            )
+        )
+
+    with transaction.atomic():
+        for invitation in Invitation.objects.filter(organisation=org).iterator(chunk_size=2000):
+            add(invitation, "invitation.created", invitation.invited_at)
+            add(invitation, "invitation.email_sent", invitation.invited_at)
+            if invitation.status in ("invited", "revoked", "expired"):
+                continue
+            opened = invitation.opened_at
+            add(invitation, "invitation.opened", opened)
+            add(invitation, "candidate.consented", opened)
+            for attempt in range(rng.choice([1, 1, 1, 2])):
+                result = rng.choice(DEVICE_RESULTS)
+                add(
+                    invitation,
+                    "candidate.device_checked",
+                    opened + datetime.timedelta(minutes=1 + attempt),
+                    skipped=not result,
+                    result=result,
+                    browser=rng.choice(BROWSERS),
+                )
+            if invitation.status == "opened":
+                continue
+            add(invitation, "invitation.started", invitation.started_at)
+            for pk, revealed, submitted in answers.get(invitation.pk, []):
+                if revealed is not None:
+                    add(invitation, "answer.revealed", revealed, answer=pk)
+                if submitted is not None:
+                    add(invitation, "answer.submitted", submitted, answer=pk)
+                    for _ in range(3):  # reviewers opening the answer: URL issued, played
+                        add(invitation, "media.url_issued", submitted, variant="rendition")
+                    add(invitation, "media.played", submitted, position=0.0)
+            if invitation.completed_at is not None:
+                add(invitation, "invitation.completed", invitation.completed_at)
+            if len(entries) >= 20_000:
+                AuditEntry.objects.bulk_create(entries)
+                entries.clear()
+        AuditEntry.objects.bulk_create(entries)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(
+        f"{AuditEntry.objects.filter(organisation=org).count()} audit entries in "
+        f"{time.monotonic() - started:.1f} s"
+    )
 
 
 def main() -> None:

@@ -170,6 +170,7 @@ def _answer(invitation: Invitation, question: Any) -> Answer:
         original_name=f"originals/{answer.pk}.webm",
         rendition_name=f"renditions/{answer.pk}.mp4",
         poster_name=f"posters/{answer.pk}.jpg",
+        thumbnail_name=f"thumbnails/{answer.pk}.jpg",  # lists would show it, but for blind mode
         state="ready",
         duration_ms=3000,
         transcript_state="ready",
@@ -437,7 +438,8 @@ def test_unassigned_reviewer_gets_404_for_the_interviews_objects(world: Seed) ->
 def test_assigned_reviewer_admin_and_interviewer_see_no_identity_before_reviewing(
     world: Seed,
 ) -> None:
-    words = markers(ALPHA, BRAVO, FOREIGN)
+    # A face identifies: no page may link a hidden candidate's thumbnail either.
+    words = [*markers(ALPHA, BRAVO, FOREIGN), "/thumbnail?t="]
     walk(world.assigned, world, words)
     walk(world.admin, world, words)
     walk(world.owner, world, words)

@@ -135,12 +135,16 @@ def completed_candidate(org: Organisation, stored_files: list[str], tmp: Path) -
         prefix = f"review-e2e/{uuid.uuid4().hex}"
         rendition = default_storage.save(f"{prefix}/rendition.mp4", ContentFile(video))
         poster_name = default_storage.save(f"{prefix}/poster.jpg", ContentFile(poster))
-        stored_files.extend([rendition, poster_name])
+        thumbnail = default_storage.save(
+            f"{prefix}/thumbnail.jpg", ContentFile(make_jpeg(160, 120))
+        )
+        stored_files.extend([rendition, poster_name, thumbnail])
         item = MediaItem.objects.create(
             organisation=org,
             original_name=f"{prefix}/original.webm",
             rendition_name=rendition,
             poster_name=poster_name,
+            thumbnail_name=thumbnail,
             state="ready",
             duration_ms=SECONDS * 1000,
             width=320,
@@ -198,8 +202,13 @@ def test_reviewer_reviews_a_completed_candidate(
     )
     signed_in(page.context, reviewer, live_server.url)
 
+    # The lists show the candidate's thumbnail, loaded through the signed media path.
+    loaded = "() => [...document.querySelectorAll('img.thumb')].some(i => i.complete && i.naturalWidth > 0)"
+    page.goto(f"{live_server.url}/app/reviews/interviews/{invitation.interview_id}/")
+    page.wait_for_function(loaded)
     # From the to-do list to the candidate.
     page.goto(f"{live_server.url}/app/reviews/todo/")
+    page.wait_for_function(loaded)
     page.get_by_role("link", name="Grace Hopper").click()
     expect(page).to_have_title("Grace Hopper · Support engineer · Oneway")
     expect(page.get_by_text("Takes used: 2 of 2").first).to_be_visible()

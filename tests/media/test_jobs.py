@@ -44,6 +44,7 @@ def test_created_item_is_processed_after_commit(
     prefix = f"media/{org.pk}/{item.pk}/"
     assert item.rendition_name == prefix + "rendition.mp4"
     assert item.poster_name == prefix + "poster.jpg"
+    assert item.thumbnail_name == prefix + "thumbnail.jpg"
     assert item.captions_name == prefix + "captions.vtt"
     assert item.duration_ms == pytest.approx(3000, abs=60)
     assert (item.width, item.height) == (640, 480)
@@ -72,7 +73,11 @@ def test_second_run_is_a_no_op(
     item.refresh_from_db()
     assert (path.stat().st_mtime_ns, item.processed_at) == before
     assert item.attempts == 1
-    assert sorted(p.name for p in path.parent.iterdir()) == ["poster.jpg", "rendition.mp4"]
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "poster.jpg",
+        "rendition.mp4",
+        "thumbnail.jpg",
+    ]
 
 
 def _bad_bytes(samples: dict[str, Path]) -> dict[str, tuple[bytes, str, str]]:
@@ -310,7 +315,11 @@ def test_leftovers_of_a_killed_run_are_cleared(
     stale_work = Path(settings.MEDIA_WORK_DIR) / f"item-{item.pk}-deadbeef"
     stale_work.mkdir(parents=True)
     assert jobs.process_item(item.pk) == "ready"
-    assert sorted(p.name for p in folder.iterdir()) == ["poster.jpg", "rendition.mp4"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "poster.jpg",
+        "rendition.mp4",
+        "thumbnail.jpg",
+    ]
     assert list(Path(settings.MEDIA_WORK_DIR).iterdir()) == []
 
 

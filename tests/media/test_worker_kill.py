@@ -131,7 +131,11 @@ def test_killed_worker_leaves_nothing_half_written_and_the_job_is_redone(
     wait_for(lambda: MediaItem.objects.get(pk=item.pk).state == ProcessingState.READY, 120, "ready")
     item.refresh_from_db()
     assert item.attempts == 2
-    assert sorted(p.name for p in item_folder.iterdir()) == ["poster.jpg", "rendition.mp4"]
+    assert sorted(p.name for p in item_folder.iterdir()) == [
+        "poster.jpg",
+        "rendition.mp4",
+        "thumbnail.jpg",
+    ]
     assert list(work_root.iterdir()) == [], "scratch folders cleaned up"
     # It was the new worker's start-up sweep that found the job, not a later periodic one.
     assert (

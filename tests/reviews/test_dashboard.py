@@ -96,8 +96,9 @@ def test_query_count_is_pinned(
     make_many(interview, make_candidate, 40)
     search_documents_refresh(Invitation.objects.values_list("pk", flat=True))
     # session, user, membership (middleware); interview; status and decision counts; COUNT;
-    # the page; question count; the organisation switcher's memberships (base template).
-    with django_assert_max_num_queries(9):  # type: ignore[operator]
+    # the page; the rows' thumbnails (first video answers); question count; the
+    # organisation switcher's memberships (base template).
+    with django_assert_max_num_queries(10):  # type: ignore[operator]
         response = reviewer_client.get(url(interview, q="kubernetes", status="completed"))
     assert len(response.context["dash"].rows) == 7
     assert response.status_code == 200

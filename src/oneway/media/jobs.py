@@ -150,8 +150,12 @@ def process_item(item_id: int, *, retries_left: int = 0) -> str:
         if outcome.poster is not None:
             poster_name = f"{prefix}poster.jpg"
             storage.put(outcome.poster, poster_name, progress=lease.renew)
+        thumbnail_name = ""
+        if outcome.thumbnail is not None:
+            thumbnail_name = f"{prefix}thumbnail.jpg"
+            storage.put(outcome.thumbnail, thumbnail_name, progress=lease.renew)
         lease.renew(force=True)
-        return _mark_ready(item, lease, outcome, rendition_name, poster_name)
+        return _mark_ready(item, lease, outcome, rendition_name, poster_name, thumbnail_name)
     except LeaseLost:
         logger.warning("media item %s: lease lost, another worker has it", item_id)
         return "lease-lost"
@@ -207,7 +211,12 @@ def _transient_failure(
 
 
 def _mark_ready(
-    item: MediaItem, lease: Lease, outcome: Any, rendition_name: str, poster_name: str
+    item: MediaItem,
+    lease: Lease,
+    outcome: Any,
+    rendition_name: str,
+    poster_name: str,
+    thumbnail_name: str = "",
 ) -> str:
     from oneway.media.tasks import enqueue_transcription
 
@@ -226,6 +235,7 @@ def _mark_ready(
             error="",
             rendition_name=rendition_name,
             poster_name=poster_name,
+            thumbnail_name=thumbnail_name,
             captions_name="",
             duration_ms=outcome.duration_ms,
             width=video.width if video else None,

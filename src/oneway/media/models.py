@@ -46,6 +46,8 @@ class MediaItem(models.Model):
     original_deleted_at = models.DateTimeField(null=True, blank=True)
     rendition_name = models.CharField(max_length=300, blank=True)
     poster_name = models.CharField(max_length=300, blank=True)
+    # The poster, small (``posters.THUMBNAIL_WIDTH`` px wide), for candidate lists.
+    thumbnail_name = models.CharField(max_length=300, blank=True)
     captions_name = models.CharField(max_length=300, blank=True)
     state = models.CharField(
         max_length=16, choices=ProcessingState.choices, default=ProcessingState.QUEUED

@@ -16,7 +16,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from oneway.media.captions import webvtt
-from oneway.media.posters import encode_jpeg, poster_from_file
+from oneway.media.posters import encode_jpeg, poster_from_file, thumbnail_from_poster
 from oneway.media.probe import MediaProbe, Unprocessable, probe_file
 from oneway.media.render import Plan, Progress, make_rendition, moov_before_mdat, plan_rendition
 from oneway.media.transcribe import Transcriber, Transcript, extract_speech, get_transcriber
@@ -41,6 +41,7 @@ class RenderOutcome:
     rendition_probe: MediaProbe
     poster: Path | None
     timings: dict[str, float] = field(default_factory=dict)
+    thumbnail: Path | None = None  # the poster, small, for candidate lists
 
     @property
     def duration_ms(self) -> int:
@@ -61,8 +62,8 @@ def render_file(
     kind: str = "video",
     progress: Progress | None = None,
 ) -> RenderOutcome:
-    """Probe ``source`` and write ``rendition.mp4``/``.m4a`` and ``poster.jpg`` into
-    ``workdir``. ``kind`` is "video" (a video is required), "audio" (keep only the sound)
+    """Probe ``source`` and write ``rendition.mp4``/``.m4a``, ``poster.jpg`` and
+    ``thumbnail.jpg`` into ``workdir``. ``kind`` is "video" (a video is required), "audio" (keep only the sound)
     or "auto" (video when there is one). Raises ``Unprocessable`` for unusable input."""
     timings: dict[str, float] = {}
     started = time.monotonic()
@@ -74,6 +75,7 @@ def render_file(
     result = make_rendition(source, rendition, probe, plan, progress=progress)
     timings["render"] = result.seconds
     poster_path: Path | None = None
+    thumbnail_path: Path | None = None
     if plan.video:
         mark = time.monotonic()
         if result.poster is not None:
@@ -83,6 +85,10 @@ def render_file(
         if data:
             poster_path = workdir / "poster.jpg"
             poster_path.write_bytes(data)
+            thumbnail = thumbnail_from_poster(data)
+            if thumbnail:
+                thumbnail_path = workdir / "thumbnail.jpg"
+                thumbnail_path.write_bytes(thumbnail)
         timings["poster"] = time.monotonic() - mark
     mark = time.monotonic()
     rendition_probe = verify_rendition(probe, rendition, plan)
@@ -95,6 +101,7 @@ def render_file(
         rendition_probe=rendition_probe,
         poster=poster_path,
         timings=timings,
+        thumbnail=thumbnail_path,
     )
 
 

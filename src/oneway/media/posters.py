@@ -7,6 +7,7 @@ light and detail, or the best one seen.
 
 from __future__ import annotations
 
+import io
 from fractions import Fraction
 from pathlib import Path
 
@@ -156,3 +157,28 @@ def poster_from_file(
         return None
     best = Upright(picker.best.rotation)(picker.best)
     return encode_jpeg(best, width=width, height=height)
+
+
+# Thumbnails: the poster, small, for candidate lists (a row is about 80 CSS px wide; 160
+# px covers a 2x screen). A few KB each.
+THUMBNAIL_WIDTH = 160
+
+
+def thumbnail_size(width: int, height: int) -> tuple[int, int]:
+    """``THUMBNAIL_WIDTH`` wide (never wider than the poster), the poster's shape, even."""
+    target = min(THUMBNAIL_WIDTH, width)
+    scaled = max(2, round(height * target / width / 2) * 2)
+    return target - target % 2, scaled
+
+
+def thumbnail_from_poster(poster: bytes) -> bytes | None:
+    """A small JPEG of a poster JPEG (None when it cannot be read as one)."""
+    try:
+        with av.open(io.BytesIO(poster), mode="r", format="jpeg_pipe") as container:
+            frame = next(container.decode(video=0), None)
+    except (av.FFmpegError, StopIteration, ValueError):
+        return None
+    if frame is None or not frame.width or not frame.height:
+        return None
+    width, height = thumbnail_size(frame.width, frame.height)
+    return encode_jpeg(frame, width=width, height=height)

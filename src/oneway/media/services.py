@@ -134,9 +134,15 @@ def media_item_retry(*, item: MediaItem, actor: Any, request: Any = None) -> Non
 
 
 def media_item_delete(*, item: MediaItem, actor: Any = None, actor_label: str = "") -> None:
-    """Delete an item's files (original, rendition, poster, captions) and the row, e.g. for
-    retention or a candidate's erasure request."""
-    names = [item.original_name, item.rendition_name, item.poster_name, item.captions_name]
+    """Delete an item's files (original, rendition, poster, thumbnail, captions) and the
+    row, e.g. for retention or a candidate's erasure request."""
+    names = [
+        item.original_name,
+        item.rendition_name,
+        item.poster_name,
+        item.thumbnail_name,
+        item.captions_name,
+    ]
     organisation = item.organisation
     item_id = item.pk
     with transaction.atomic():

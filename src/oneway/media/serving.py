@@ -69,6 +69,8 @@ def media_file(item: MediaItem, variant: str, *, download: bool = False) -> Medi
         )
     if variant == "poster" and item.poster_name:
         return MediaFile(item.poster_name, "image/jpeg", base + ".jpg", download)
+    if variant == "thumbnail" and item.thumbnail_name:
+        return MediaFile(item.thumbnail_name, "image/jpeg", base + "-thumbnail.jpg", download)
     if variant == "captions" and item.captions_name:
         return MediaFile(item.captions_name, "text/vtt; charset=utf-8", base + ".vtt", download)
     if variant == "original" and item.original_name and item.original_deleted_at is None:

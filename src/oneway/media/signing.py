@@ -6,6 +6,14 @@ with, and checks again that the user belongs to the item's organisation. Every U
 is written to the audit log (``media.url_issued``); every play, reported by the player to
 ``media_play_url(item)``, too (``media.played``).
 
+Thumbnails (the small poster in candidate lists) are the exception to both: their URL,
+from ``thumbnail_url``, stays the same for a user and an item for a whole hour so that
+the browser's cache can keep the image (the serving view sends ``max-age`` up to the
+URL's expiry), and issuing one is not audited: a list page would otherwise write one entry
+per row on every view, for a still frame of candidates the same page already names to
+the same viewer. Serving asks the gate again each time (assignment, membership, blind
+mode), and watching an answer stays audited (``media.url_issued``, ``media.played``).
+
 Without a user (a share link's viewer, a candidate downloading their own answer) a URL can
 be issued to an ``actor_label``: it is then a bearer URL, valid for its few minutes only.
 """
@@ -26,9 +34,12 @@ from django.utils.translation import gettext as _
 from oneway.core.audit import log_action
 from oneway.media.models import MediaItem
 
-VARIANTS = ("rendition", "poster", "captions", "original")
+VARIANTS = ("rendition", "poster", "captions", "original", "thumbnail")
 SALT = "oneway.media.url"
 PLAY_SALT = "oneway.media.play"
+THUMBNAIL_SALT = "oneway.media.thumbnail"
+# A thumbnail URL is the same within one window, and valid one to two windows.
+THUMBNAIL_WINDOW = 3600
 
 
 def url_seconds() -> int:
@@ -68,8 +79,8 @@ def media_url(
 ) -> str:
     """A signed URL (path and query) for one variant of ``item``, valid a few minutes
     (``settings.MEDIA_URL_SECONDS``) and only for ``user``."""
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
+    if variant not in VARIANTS or variant == "thumbnail":
+        raise ValueError(f"variant must be one of {VARIANTS[:-1]}, not {variant!r}")
     user_id = user.pk if user is not None and getattr(user, "is_authenticated", False) else None
     if user_id is None and not actor_label:
         raise ValueError("a media URL is bound to a user, or issued to an actor_label")
@@ -97,10 +108,27 @@ def media_url(
     return reverse("media:serve", args=[item.pk, variant]) + "?" + urlencode({"t": token})
 
 
+def thumbnail_url(*, item_id: int, user: Any, now: float | None = None) -> str:
+    """The signed URL of an item's thumbnail for ``user``: the same for the whole hour
+    (``THUMBNAIL_WINDOW``), valid until the end of the next one. Not audited (see above)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise ValueError("a thumbnail URL is bound to a signed-in user")
+    window = int(now if now is not None else time.time()) // THUMBNAIL_WINDOW
+    expires = (window + 2) * THUMBNAIL_WINDOW
+    # A plain Signer (no timestamp): the same claims give the same token.
+    token = signing.Signer(salt=THUMBNAIL_SALT).sign_object(
+        {"i": item_id, "v": "thumbnail", "u": user.pk, "e": expires}
+    )
+    return reverse("media:serve", args=[item_id, "thumbnail"]) + "?" + urlencode({"t": token})
+
+
 def read_token(token: str, *, item_id: int, variant: str) -> MediaClaims:
     """Check a URL's token against the URL it came in on; raise ``BadMediaToken``."""
     try:
-        data = signing.loads(token, salt=SALT)
+        if variant == "thumbnail":
+            data = signing.Signer(salt=THUMBNAIL_SALT).unsign_object(token)
+        else:
+            data = signing.loads(token, salt=SALT)
     except signing.BadSignature as exc:
         raise BadMediaToken(403, _("This media link is not valid.")) from exc
     claims = MediaClaims(

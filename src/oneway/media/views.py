@@ -50,10 +50,10 @@ def _member_viewer(user: Any, organisation_id: int) -> Viewer | None:
 def _still_allowed(viewer: Viewer, item: MediaItem, variant: str) -> bool:
     """The gate, asked again when the URL is served: the viewer must still see the answer
     (assignment or membership may have ended since the URL was issued), and a poster frame
-    is not served while blind mode hides the candidate from them."""
+    or thumbnail is not served while blind mode hides the candidate from them."""
     if not visible_media_items(viewer).filter(pk=item.pk).exists():
         return False
-    if variant != "poster":
+    if variant not in ("poster", "thumbnail"):
         return True
     invitation = (
         Invitation.objects.select_related("interview").filter(answers__takes__media=item).first()
@@ -70,6 +70,8 @@ def serve(request: HttpRequest, item_id: int, variant: str) -> HttpResponseBase:
         claims = read_token(request.GET.get("t", ""), item_id=item_id, variant=variant)
     except BadMediaToken as exc:
         return _refuse(exc.status, exc.message)
+    if variant == "thumbnail" and claims.user_id is None:
+        return _refuse(403, _("This media link is not valid."))
     if claims.user_id is not None and (
         not request.user.is_authenticated or request.user.pk != claims.user_id
     ):

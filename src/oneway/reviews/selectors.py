@@ -38,6 +38,7 @@ from oneway.access import (
 from oneway.core.models import Answer, Interview, Invitation, InvitationStatus, Question
 from oneway.reviews.models import DecisionStatus, Rating, Review, ReviewerAssignment
 from oneway.reviews.search import filter_by_text
+from oneway.reviews.thumbnails import Thumbnail, list_thumbnails, time_taken
 
 OPEN_STATUSES = (InvitationStatus.INVITED, InvitationStatus.OPENED, InvitationStatus.IN_PROGRESS)
 PAGE_SIZES = (25, 50, 100)
@@ -126,6 +127,11 @@ class CandidateRow:
     rating_mean: float | None  # None when not shown to this viewer
     decision_status: str
     reviewed_by_me: bool
+    thumbnail: Thumbnail | None = None
+
+    @property
+    def time_taken(self) -> datetime.timedelta | None:
+        return time_taken(self.invitation)
 
     @property
     def decision_label(self) -> str:
@@ -206,8 +212,9 @@ def dashboard_page(
     for invitation in page.object_list:
         invitation.interview = interview  # one interview for every row: no query per row
     identities = candidate_identities(viewer, page.object_list)
+    thumbnails = list_thumbnails(viewer, page.object_list, identities)
     rows = [
-        candidate_row(viewer, invitation, identities[invitation.pk])
+        candidate_row(viewer, invitation, identities[invitation.pk], thumbnails[invitation.pk])
         for invitation in page.object_list
     ]
     sortable = [
@@ -228,7 +235,12 @@ def dashboard_page(
     )
 
 
-def candidate_row(viewer: Viewer, invitation: Invitation, identity: Identity) -> CandidateRow:
+def candidate_row(
+    viewer: Viewer,
+    invitation: Invitation,
+    identity: Identity,
+    thumbnail: Thumbnail | None = None,
+) -> CandidateRow:
     """One annotated invitation as a viewer may see it (blind mode, hidden ratings)."""
     reviewed = bool(invitation.my_review_submitted)  # type: ignore[attr-defined]
     mean = invitation.rating_mean  # type: ignore[attr-defined]
@@ -242,6 +254,7 @@ def candidate_row(viewer: Viewer, invitation: Invitation, identity: Identity) ->
         rating_mean=float(mean) if mean is not None and (viewer.sees_all or reviewed) else None,
         decision_status=invitation.decision_status,  # type: ignore[attr-defined]
         reviewed_by_me=reviewed,
+        thumbnail=thumbnail,
     )
 
 
@@ -340,6 +353,11 @@ class TodoItem:
     unrated: int
     answered: int
     draft: bool
+    thumbnail: Thumbnail | None = None
+
+    @property
+    def time_taken(self) -> datetime.timedelta | None:
+        return time_taken(self.invitation)
 
 
 def todo(viewer: Viewer, *, limit: int = 100) -> list[TodoItem]:
@@ -385,6 +403,7 @@ def todo(viewer: Viewer, *, limit: int = 100) -> list[TodoItem]:
     )
     rows = list(candidates)
     identities = candidate_identities(viewer, rows)
+    thumbnails = list_thumbnails(viewer, rows, identities)
     return [
         TodoItem(
             invitation=invitation,
@@ -392,6 +411,7 @@ def todo(viewer: Viewer, *, limit: int = 100) -> list[TodoItem]:
             unrated=invitation.unrated,  # type: ignore[attr-defined]
             answered=invitation.answered,  # type: ignore[attr-defined]
             draft=invitation.draft,  # type: ignore[attr-defined]
+            thumbnail=thumbnails[invitation.pk],
         )
         for invitation in rows
     ]

@@ -22,6 +22,15 @@ class Answer(models.Model):
     text = models.TextField(blank=True)  # text answers
 
     class Meta:
+        indexes = [
+            # Insights (drop-off by question), read from the index alone.
+            models.Index(
+                fields=["question"],
+                include=["revealed_at", "submitted_at"],
+                condition=models.Q(is_practice=False),
+                name="answer_question_progress",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["invitation", "question"],

@@ -67,6 +67,12 @@ class Invitation(models.Model):
             models.Index(fields=["interview", "status"]),
             models.Index(fields=["organisation", "deadline"]),
             models.Index(fields=["interview", "email"]),
+            # Insights (funnel, time to complete), read from the index alone.
+            models.Index(
+                fields=["interview"],
+                include=["id", "opened_at", "started_at", "completed_at"],
+                name="invitation_interview_times",
+            ),
         ]
         constraints = [
             # One live invitation per address and interview (a revoked one may be redone).

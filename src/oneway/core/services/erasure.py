@@ -93,7 +93,13 @@ def _stored_files(invitation: Invitation) -> tuple[list[str], list[dict[str, Any
     files: list[str] = []
     items = list(MediaItem.objects.filter(take__answer__invitation=invitation))
     for item in items:
-        files += [item.original_name, item.rendition_name, item.poster_name, item.captions_name]
+        files += [
+            item.original_name,
+            item.rendition_name,
+            item.poster_name,
+            item.thumbnail_name,
+            item.captions_name,
+        ]
         files.append(DIR_PREFIX + item_prefix(item.organisation_id, item.pk))
     upload_ids = Take.objects.filter(
         answer__invitation=invitation, upload_id__isnull=False

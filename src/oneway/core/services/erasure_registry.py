@@ -69,6 +69,7 @@ STORAGE_FIELDS: dict[str, dict[str, str]] = {
         "original_name": "deleted",
         "rendition_name": "deleted (and the item's whole folder)",
         "poster_name": "deleted",
+        "thumbnail_name": "deleted",
         "captions_name": "deleted",
     },
     "uploads.upload": {"storage_name": "deleted"},

@@ -34,6 +34,7 @@ from oneway.reviews.selectors import (
     todo as todo_selector,
 )
 from oneway.reviews.services import review_export_csv, reviewer_preferences_update
+from oneway.reviews.thumbnails import duration_text
 
 COLUMNS = [
     ("name", gettext_lazy("Candidate")),
@@ -41,6 +42,7 @@ COLUMNS = [
     ("progress", gettext_lazy("Answers")),
     ("deadline", gettext_lazy("Deadline")),
     ("submitted", gettext_lazy("Submitted")),
+    ("taken", gettext_lazy("Time taken")),
     ("reviews", gettext_lazy("Reviews")),
     ("rating", gettext_lazy("Mean rating")),
     ("decision", gettext_lazy("Decision")),
@@ -126,6 +128,7 @@ def row_display(row: CandidateRow, now: datetime.datetime) -> dict[str, Any]:
         "left": left,
         "urgent": urgent,
         "submitted": _when(invitation.completed_at),
+        "taken": duration_text(row.time_taken),
         "mean": f"{row.rating_mean:.1f}" if row.rating_mean is not None else "",
     }
 

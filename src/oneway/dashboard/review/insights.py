@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET
 
 from oneway.access import access_interview, require, viewer_from, visible_interviews
 from oneway.accounts.permissions import staff_view
-from oneway.core.models import Interview
 from oneway.reviews.insights import Insights, insights_for
 
 
@@ -42,7 +41,7 @@ def interview_insights(request: HttpRequest, interview_id: int) -> HttpResponse:
     interview = access_interview(viewer, interview_id)
     require(viewer, "reviews.see_all")
     prompts = dict(interview.questions.values_list("position", "prompt"))
-    insights = insights_for(Interview.objects.filter(pk=interview.pk), prompts=prompts)
+    insights = insights_for([interview.pk], prompts=prompts)
     if request.GET.get("format") == "csv":
         return _csv(insights, interview.title)
     return render(

@@ -27,6 +27,7 @@ from oneway.reviews.models import CompetencyRating, Rating, Review
 from oneway.reviews.scorecards import competencies_for_question, scorecard_of_review
 from oneway.reviews.selectors import compare_order
 from oneway.reviews.services.preferences import PLAYBACK_RATES, playback_rate_of
+from oneway.reviews.thumbnails import list_thumbnails
 
 MAX_SIDE_BY_SIDE = 4
 
@@ -73,9 +74,9 @@ def side_by_side(request: HttpRequest, interview_id: int) -> HttpResponse:
             reviewer=viewer.user, submitted_at__isnull=False, invitation_id__in=order
         ).values_list("invitation_id", flat=True)
     )
-    identities = candidate_identities(
-        viewer, visible_invitations(viewer).select_related("interview").filter(pk__in=order)
-    )
+    listed = list(visible_invitations(viewer).select_related("interview").filter(pk__in=order))
+    identities = candidate_identities(viewer, listed)
+    thumbnails = list_thumbnails(viewer, listed, identities)
     chosen_raw = request.GET.getlist("c")
     chosen = [int(c) for c in chosen_raw if c.isdigit() and int(c) in visible]
     status = 200
@@ -89,7 +90,13 @@ def side_by_side(request: HttpRequest, interview_id: int) -> HttpResponse:
     context.update(
         {
             "choices": [
-                {"pk": pk, "name": identities[pk].name, "chosen": pk in chosen} for pk in order
+                {
+                    "pk": pk,
+                    "name": identities[pk].name,
+                    "chosen": pk in chosen,
+                    "thumbnail": thumbnails[pk],
+                }
+                for pk in order
             ],
             "playback_rate": playback_rate_of(viewer.user),
             "playback_rates": PLAYBACK_RATES,

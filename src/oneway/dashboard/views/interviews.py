@@ -38,6 +38,7 @@ from oneway.core.services.interviews import (
 )
 from oneway.core.services.invitations import interview_invite_problems
 from oneway.dashboard.forms import InterviewForm, apply_service_errors
+from oneway.reviews.thumbnails import list_thumbnails, time_taken
 
 INVITATIONS_PER_PAGE = 50
 
@@ -138,7 +139,11 @@ def interview_detail(request: HttpRequest, interview_id: int) -> HttpResponse:
         invitations = invitations.filter(status=status)
     page = Paginator(invitations, INVITATIONS_PER_PAGE).get_page(request.GET.get("page"))
     identities = candidate_identities(viewer, page.object_list)
-    rows = [(invitation, identities[invitation.pk]) for invitation in page.object_list]
+    thumbnails = list_thumbnails(viewer, page.object_list, identities)
+    rows = [
+        (invitation, identities[invitation.pk], thumbnails[invitation.pk], time_taken(invitation))
+        for invitation in page.object_list
+    ]
     membership = request.membership  # type: ignore[attr-defined]
     apply_url = ""
     if interview.apply_link_enabled and interview.apply_token:

@@ -2,6 +2,8 @@ from typing import Any
 
 from django import template
 
+from oneway.reviews.thumbnails import duration_text
+
 register = template.Library()
 
 
@@ -75,3 +77,9 @@ def review_summary(context: template.Context) -> dict[str, Any]:
         "review_overview": overview(viewer_from(request)),
         "statuses": InvitationStatus.choices,
     }
+
+
+@register.filter
+def taken_text(delta: Any) -> str:
+    """How long a candidate took, as "42 min" or "1 h 05 min" ("" for None)."""
+    return duration_text(delta)
