@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0007_insights_indexes'),
+        ('core', '0010_insights_indexes'),
         ('reviews', '0004_scorecards_competencies_ratings'),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_periodic_runs_once_per_period'),
+        ('core', '0009_interview_and_invitation_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
