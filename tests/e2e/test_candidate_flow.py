@@ -14,7 +14,7 @@ pytestmark = [
     pytest.mark.usefixtures("no_media_processing"),
 ]
 
-QUESTION = {"answer_type": "video", "thinking_seconds": 3, "max_answer_seconds": 30, "retakes": 1}
+QUESTION = {"answer_type": "video", "thinking_seconds": 30, "max_answer_seconds": 30, "retakes": 1}
 
 
 def test_a_candidate_records_the_whole_interview_and_nothing_is_lost(
