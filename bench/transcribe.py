@@ -309,7 +309,6 @@ def child(engine: str, manifest: Path, *, given: bool, cpu: int | None) -> None:
     from oneway.media.transcribe import TranscriptUnavailable, get_transcriber
 
     inputs = json.loads(manifest.read_text())
-    pcms = [read_pcm(Path(item["path"])) for item in inputs]
     transcriber = get_transcriber(engine)
     started, cpu_started = time.monotonic(), time.process_time()
     model = None
@@ -321,7 +320,8 @@ def child(engine: str, manifest: Path, *, given: bool, cpu: int | None) -> None:
         transcriber.transcribe(bytes(3200))
     load = {"wall": time.monotonic() - started, "cpu": time.process_time() - cpu_started}
     results = []
-    for item, pcm in zip(inputs, pcms, strict=True):
+    for item in inputs:
+        pcm = read_pcm(Path(item["path"]))  # one answer at a time, as in a worker
         passes = getattr(model, "encoder_passes", 0)
         language = item["language"] if given else None
         started, cpu_started = time.monotonic(), time.process_time()
