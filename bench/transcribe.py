@@ -9,13 +9,19 @@ Inputs, all made or found on this machine (Debian packages, no downloads):
   and end are known (word timestamp accuracy);
 - German and Spanish from espeak-ng (the language path; PocketSphinx knows English only).
 
-Each engine runs in a child process, like a worker: the model is loaded once (timed on its
-own), then every input is transcribed; wall and CPU time per input, and the child's peak
-memory (``ru_maxrss``), are measured inside it. The machine is shared: the load average is
-printed with the figures.
+- answers of realistic length (45 s to 2 min): LibriVox clips joined into readings of
+  about 55 s and 110 s, two flite passages of a minute each and both together, German and
+  Spanish passages of about 40 s from espeak-ng.
+
+Each engine runs in a child process, like a worker, pinned to one core (``--cpu``): the
+model is loaded once (timed on its own), then every input is transcribed; wall and CPU
+time per input, and the child's peak memory (``ru_maxrss``), are measured inside it.
+Results are given per input group and per length class, with each engine's CPU per audio
+second as a ratio to PocketSphinx's in the same run. The machine is shared: the load
+average is printed with the figures. Languages are detected unless ``--given-language``.
 
     .venv/bin/python bench/transcribe.py
-    .venv/bin/python bench/transcribe.py --engines whisper
+    .venv/bin/python bench/transcribe.py --given-language --engines whisper
 """
 
 from __future__ import annotations
@@ -55,6 +61,58 @@ SPANISH = (
     "Me gusta resolver problemas difíciles junto con mi equipo."
 )
 GAP = 0.25  # seconds of silence between the single words of the timed sentence
+
+# Answers of realistic length (candidates speak 30 s to 2 min): two passages of about a
+# minute each when flite reads them, and both together (about two minutes).
+LONG_A = (
+    "The project I am most proud of started as a small fix and grew into a rewrite of our "
+    "whole order system. Customers had complained for months that orders sometimes vanished "
+    "between the shop and the warehouse. Nobody owned the problem, because every team thought "
+    "it lived in someone else's code. I asked my manager for two weeks to find out what was "
+    "really going on. I read the logs, drew the flow of a single order on a whiteboard, and "
+    "talked to the people in the warehouse who saw the missing orders first. It turned out that "
+    "two services were retrying the same message and quietly dropping the second copy, even "
+    "when the first had failed. We fixed that in a day, but the real work was making sure it "
+    "could not happen again. Over the next three months we moved the order flow to a single "
+    "queue with clear ownership, wrote tests that replayed a week of real traffic, and added a "
+    "page where anyone could follow an order from start to finish. Complaints dropped to almost "
+    "nothing, and the warehouse team now tells us about problems before customers notice them."
+)
+LONG_B = (
+    "When I disagree with a colleague, I try to start by making sure I understand their point "
+    "well enough to explain it back to them. Last year a senior engineer on my team wanted to "
+    "split our main application into many small services. I thought it would slow us down, "
+    "because we were only six people and already struggled to keep one system healthy. Instead "
+    "of arguing in a meeting, I wrote a short document that listed what each of us wanted to "
+    "achieve, and what each plan would cost in time and in the number of things that could "
+    "break at night. We found that we agreed on the goal, which was faster releases, and "
+    "disagreed only on the way to get there. In the end we kept one application but drew firm "
+    "lines between its parts, so that each part could be tested and released on its own. A "
+    "year later two of those parts did become separate services, and moving them was easy "
+    "because the lines were already there. What I learned is that most arguments are about "
+    "different guesses of the future, and writing those guesses down makes them much easier "
+    "to settle."
+)
+GERMAN_LONG = (
+    "Das Projekt, auf das ich am meisten stolz bin, war die Umstellung unserer Buchhaltung auf "
+    "ein neues System. Am Anfang wusste niemand genau, welche Daten wir wirklich brauchten. Ich "
+    "habe deshalb mit allen Abteilungen gesprochen und eine einfache Liste geschrieben, die "
+    "jeder lesen konnte. Danach haben wir das alte und das neue System drei Monate lang "
+    "nebeneinander laufen lassen und jeden Abend die Ergebnisse verglichen. Als die Zahlen zwei "
+    "Wochen lang gleich waren, haben wir umgeschaltet. Der Wechsel hat an einem Wochenende "
+    "stattgefunden, und am Montag hat niemand einen Unterschied bemerkt. Das war für mich das "
+    "schönste Lob."
+)
+SPANISH_LONG = (
+    "El proyecto del que estoy más orgullosa fue el cambio de nuestro sistema de reservas. Al "
+    "principio nadie sabía exactamente qué datos necesitábamos de verdad. Por eso hablé con "
+    "todos los departamentos y escribí una lista sencilla que cualquiera podía leer. Después "
+    "hicimos funcionar el sistema antiguo y el nuevo al mismo tiempo durante tres meses, y cada "
+    "noche comparamos los resultados. Cuando los números fueron iguales durante dos semanas, "
+    "hicimos el cambio. Todo ocurrió durante un fin de semana, y el lunes nadie notó ninguna "
+    "diferencia. Para mí, ese fue el mejor elogio."
+)
+PAUSE = 0.6  # seconds between LibriVox clips joined into one long reading
 
 
 def ensure_tools() -> None:
@@ -118,13 +176,84 @@ def timed_sentence(folder: Path) -> tuple[Path, list[tuple[str, float, float]]]:
     return path, truth
 
 
-def make_inputs(folder: Path) -> list[dict[str, Any]]:
-    inputs: list[dict[str, Any]] = []
+def librivox_references() -> dict[str, str]:
     references = {}
     for line in (LIBRIVOX / "transcription").read_text().splitlines():
         match = re.match(r"<s> (.*) </s> \((.*)\)", line)
         if match:
             references[match.group(2)] = match.group(1)
+    return references
+
+
+def joined_reading(folder: Path, name: str, order: list[str]) -> Path:
+    """LibriVox clips (16 kHz mono) read one after another with a short pause: a long answer
+    by a real human voice whose transcript is known."""
+    path = folder / f"{name}.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        for clip in order:
+            with wave.open(str(LIBRIVOX / f"{clip}.wav")) as handle:
+                assert handle.getframerate() == 16000 and handle.getnchannels() == 1
+                out.writeframes(handle.readframes(handle.getnframes()))
+            out.writeframes(bytes(int(PAUSE * 16000) * 2))
+    return path
+
+
+def long_inputs(folder: Path, references: dict[str, str]) -> list[dict[str, Any]]:
+    """Inputs of 45 s to 2 min, the length of candidates' answers."""
+    inputs: list[dict[str, Any]] = []
+    clips = sorted(references)
+    # Each pass in another order, so no two neighbours repeat: about 54 s and 108 s.
+    orders = [clips, clips[::-1], clips[1::2] + clips[::2], clips[::2][::-1] + clips[1::2]]
+    for passes in (2, 4):
+        order = [clip for rotation in orders[:passes] for clip in rotation]
+        inputs.append(
+            {
+                "group": "human long",
+                "name": f"librivox x{passes}",
+                "path": str(joined_reading(folder, f"librivox-x{passes}", order)),
+                "text": " ".join(references[clip] for clip in order),
+                "language": "en",
+            }
+        )
+    for voice, name, text in (
+        ("slt", "A", LONG_A),
+        ("awb", "B", LONG_B),
+        ("rms", "A+B", f"{LONG_A} {LONG_B}"),
+    ):
+        path = folder / f"flite-long-{voice}.wav"
+        subprocess.run(["flite", "-voice", voice, "-t", text, "-o", str(path)], check=True)
+        inputs.append(
+            {
+                "group": "flite long",
+                "name": f"{voice} {name}",
+                "path": str(path),
+                "text": text,
+                "language": "en",
+            }
+        )
+    for language, text in (("de", GERMAN_LONG), ("es", SPANISH_LONG)):
+        path = folder / f"espeak-long-{language}.wav"
+        subprocess.run(
+            ["espeak-ng", "-v", language, "-s", "140", "-w", str(path), text], check=True
+        )
+        inputs.append(
+            {
+                "group": f"{language} long",
+                "name": "espeak-ng",
+                "path": str(path),
+                "text": text,
+                "language": language,
+            }
+        )
+    return inputs
+
+
+def make_inputs(folder: Path) -> list[dict[str, Any]]:
+    inputs: list[dict[str, Any]] = []
+    references = librivox_references()
     for name, text in sorted(references.items()):
         inputs.append(
             {
@@ -166,11 +295,13 @@ def make_inputs(folder: Path) -> list[dict[str, Any]]:
                 "language": language,
             }
         )
-    return inputs
+    return inputs + long_inputs(folder, references)
 
 
-def child(engine: str, manifest: Path) -> None:
+def child(engine: str, manifest: Path, *, given: bool, cpu: int | None) -> None:
     """Runs in the child process: load once, transcribe every input, print JSON."""
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})  # one core, like a worker beside the web server
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oneway.settings")
     import django
 
@@ -178,21 +309,24 @@ def child(engine: str, manifest: Path) -> None:
     from oneway.media.transcribe import TranscriptUnavailable, get_transcriber
 
     inputs = json.loads(manifest.read_text())
-    pcms = [read_pcm(Path(item["path"])) for item in inputs]
     transcriber = get_transcriber(engine)
-    started, cpu = time.monotonic(), time.process_time()
+    started, cpu_started = time.monotonic(), time.process_time()
+    model = None
     if engine == "whisper":
         from oneway.media import whisper
 
-        whisper.load_model(transcriber.source)  # type: ignore[attr-defined]
+        model = whisper.load_model(transcriber.source)  # type: ignore[attr-defined]
     else:
         transcriber.transcribe(bytes(3200))
-    load = {"wall": time.monotonic() - started, "cpu": time.process_time() - cpu}
+    load = {"wall": time.monotonic() - started, "cpu": time.process_time() - cpu_started}
     results = []
-    for pcm in pcms:
-        started, cpu = time.monotonic(), time.process_time()
+    for item in inputs:
+        pcm = read_pcm(Path(item["path"]))  # one answer at a time, as in a worker
+        passes = getattr(model, "encoder_passes", 0)
+        language = item["language"] if given else None
+        started, cpu_started = time.monotonic(), time.process_time()
         try:
-            transcript = transcriber.transcribe(pcm)  # language detected, as by default
+            transcript = transcriber.transcribe(pcm, language=language)
             words = [(w.w, w.start, w.end) for w in transcript.words]
             language = transcript.language
         except TranscriptUnavailable:
@@ -200,10 +334,11 @@ def child(engine: str, manifest: Path) -> None:
         results.append(
             {
                 "wall": time.monotonic() - started,
-                "cpu": time.process_time() - cpu,
+                "cpu": time.process_time() - cpu_started,
                 "audio": len(pcm) / 2 / 16000,
                 "words": words,
                 "language": language,
+                "encoder_passes": getattr(model, "encoder_passes", 0) - passes,
             }
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -224,51 +359,105 @@ def timestamp_errors(words: list[list[Any]], truth: list[list[Any]]) -> list[flo
     return errors
 
 
-def run_engine(engine: str, manifest: Path) -> dict[str, Any]:
+def run_engine(engine: str, manifest: Path, *, given: bool, cpu: int | None) -> dict[str, Any]:
     before = os.getloadavg()[0]
-    output = subprocess.run(
-        [sys.executable, __file__, "--child", engine, "--manifest", str(manifest)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    command = [sys.executable, __file__, "--child", engine, "--manifest", str(manifest)]
+    if given:
+        command.append("--given-language")
+    if cpu is not None:
+        command += ["--cpu", str(cpu)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     result = json.loads(output.strip().splitlines()[-1])
     result["loadavg"] = (before, os.getloadavg()[0])
     return result
 
 
+GROUPS = ["human", "flite", "timed", "de", "es", "human long", "flite long", "de long", "es long"]
+# Length classes of the inputs: the benchmark's short clips, and answers of realistic length.
+CLASSES = [("under 30 s", 0, 30), ("30-60 s", 30, 60), ("60-130 s", 60, 130)]
+
+
+def summary(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    reference_words = sum(len(normalise(i["text"])) for i, _ in rows)
+    errors = sum(
+        word_error_rate(normalise(" ".join(w[0] for w in r["words"])), normalise(i["text"]))
+        * len(normalise(i["text"]))
+        for i, r in rows
+    )
+    audio = sum(r["audio"] for _, r in rows)
+    return {
+        "count": len(rows),
+        "audio": audio,
+        "wer": errors / reference_words,
+        "rtf": audio / sum(r["wall"] for _, r in rows),
+        "cpu_rtf": audio / sum(r["cpu"] for _, r in rows),
+        "cpu": sum(r["cpu"] for _, r in rows) / audio,
+        "passes": sum(r.get("encoder_passes", 0) for _, r in rows),
+        "languages": sorted({r["language"] or "-" for _, r in rows}),
+    }
+
+
 def report(inputs: list[dict[str, Any]], runs: dict[str, dict[str, Any]]) -> None:
-    groups = ["human", "flite", "timed", "de", "es"]
-    print("\n| engine | input | WER | detected language | x real time | CPU s per audio s |")
-    print("|---|---|---|---|---|---|")
-    for engine, run in runs.items():
-        for group in groups:
-            rows = [
-                (i, r) for i, r in zip(inputs, run["results"], strict=True) if i["group"] == group
-            ]
-            errors = sum(
-                word_error_rate(normalise(" ".join(w[0] for w in r["words"])), normalise(i["text"]))
-                * len(normalise(i["text"]))
-                for i, r in rows
-            )
-            reference_words = sum(len(normalise(i["text"])) for i, _ in rows)
-            audio = sum(r["audio"] for _, r in rows)
-            wall = sum(r["wall"] for _, r in rows)
-            cpu = sum(r["cpu"] for _, r in rows)
-            languages = sorted({r["language"] or "-" for _, r in rows})
+    def rows_of(engine: str, keep: Any) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        pairs = zip(inputs, runs[engine]["results"], strict=True)
+        return [(i, r) for i, r in pairs if keep(i, r)]
+
+    baseline = "pocketsphinx" if "pocketsphinx" in runs else None
+    print(
+        "\n| engine | input | WER | language | x real time (wall) | x real time (CPU) "
+        "| CPU s per audio s | ratio to PocketSphinx | encoder passes |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for engine in runs:
+        for group in GROUPS:
+            rows = rows_of(engine, lambda i, r, g=group: i["group"] == g)
+            if not rows:
+                continue
+            got = summary(rows)
+            ratio = "-"
+            if baseline and engine != baseline:
+                base = summary(rows_of(baseline, lambda i, r, g=group: i["group"] == g))
+                ratio = f"{got['cpu'] / base['cpu']:.2f}"
             print(
-                f"| {engine} | {group} ({len(rows)}, {audio:.1f} s) | "
-                f"{errors / reference_words:.3f} | {', '.join(languages)} | "
-                f"{audio / wall:.1f}x | {cpu / audio:.3f} |"
+                f"| {engine} | {group} ({got['count']}, {got['audio']:.1f} s) | {got['wer']:.3f} | "
+                f"{', '.join(got['languages'])} | {got['rtf']:.1f}x | {got['cpu_rtf']:.1f}x | "
+                f"{got['cpu']:.3f} | {ratio} | {got['passes'] or '-'} |"
             )
     print(
-        "\n| engine | model load (wall / CPU) | peak memory | word timing error (median, max) | load average (before, after) |"
+        "\n| engine | length | inputs | audio | WER | x real time (wall) | x real time (CPU) "
+        "| CPU s per audio s | ratio to PocketSphinx |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    classes = [*CLASSES, ("all", 0, 10_000)]
+    for engine in runs:
+        for label, low, high in classes:
+
+            def keep(i: Any, r: Any, low: float = low, high: float = high) -> bool:
+                return bool(low <= r["audio"] < high)
+
+            rows = rows_of(engine, keep)
+            if not rows:
+                continue
+            got = summary(rows)
+            ratio = "-"
+            if baseline and engine != baseline:
+                base_rows = [
+                    pair
+                    for pair in rows_of(baseline, lambda i, r: True)
+                    if low <= pair[1]["audio"] < high
+                ]
+                ratio = f"{got['cpu'] / summary(base_rows)['cpu']:.2f}"
+            print(
+                f"| {engine} | {label} | {got['count']} | {got['audio']:.0f} s | {got['wer']:.3f} "
+                f"| {got['rtf']:.1f}x | {got['cpu_rtf']:.1f}x | {got['cpu']:.3f} | {ratio} |"
+            )
+    print(
+        "\n| engine | model load (wall / CPU) | peak memory | word timing error (median, max) "
+        "| load average (before, after) |"
     )
     print("|---|---|---|---|---|")
     for engine, run in runs.items():
-        timed = [
-            (i, r) for i, r in zip(inputs, run["results"], strict=True) if i["group"] == "timed"
-        ]
+        timed = rows_of(engine, lambda i, r: i["group"] == "timed")
         errors = timestamp_errors(timed[0][1]["words"], timed[0][0]["truth"]) if timed else []
         timing = f"{statistics.median(errors):.2f} s, {max(errors):.2f} s" if errors else "-"
         print(
@@ -281,11 +470,20 @@ def report(inputs: list[dict[str, Any]], runs: dict[str, dict[str, Any]]) -> Non
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engines", default="whisper,pocketsphinx")
+    parser.add_argument(
+        "--given-language",
+        action="store_true",
+        help="pass each input's language, as when the invitation names it (default: detect)",
+    )
+    parser.add_argument(
+        "--cpu", type=int, default=1, help="the core each engine's child runs on (-1: any)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--manifest", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    cpu = None if args.cpu < 0 else args.cpu
     if args.child:
-        child(args.child, args.manifest)
+        child(args.child, args.manifest, given=args.given_language, cpu=cpu)
         return
     ensure_tools()
     with tempfile.TemporaryDirectory(prefix="bench-transcribe-") as tmp:
@@ -293,10 +491,11 @@ def main() -> None:
         inputs = make_inputs(folder)
         manifest = folder / "inputs.json"
         manifest.write_text(json.dumps(inputs))
+        print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
         print(f"load average at start: {os.getloadavg()}")
         runs = {}
         for engine in args.engines.split(","):
-            runs[engine] = run_engine(engine, manifest)
+            runs[engine] = run_engine(engine, manifest, given=args.given_language, cpu=cpu)
             print(f"{engine}: done, load average {os.getloadavg()}", flush=True)
         report(inputs, runs)
 

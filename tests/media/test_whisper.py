@@ -114,6 +114,75 @@ def test_german_recording_is_transcribed_as_german(whisper_model: Any, tmp_path:
     assert given.language == "de" and "Berlin" in given.text.split()
 
 
+class EncoderSpy:
+    """Wraps the CTranslate2 model: records the frames of every encoder pass."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.frames: list[int] = []
+
+    def encode(self, features: Any, **kwargs: Any) -> Any:
+        self.frames.append(features.shape[-1])
+        return self.inner.encode(features, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@pytest.fixture
+def encoder_spy(whisper_model: Any, monkeypatch: pytest.MonkeyPatch) -> EncoderSpy:
+    spy = EncoderSpy(whisper_model.model)
+    monkeypatch.setattr(whisper_model, "model", spy)
+    return spy
+
+
+def test_short_answer_is_encoded_once_on_a_short_window(
+    encoder_spy: EncoderSpy, speech: Path
+) -> None:
+    """Detecting the language reuses the encoder pass that decoding needs, and a short
+    answer's window is its speech plus 5 s, not Whisper's padded 30 s."""
+    pcm = extract_speech(speech)
+    assert pcm is not None
+    seconds = len(pcm) / 2 / 16000
+    transcript = WhisperTranscriber().transcribe(pcm)
+    assert transcript.language == "en" and "proud" in transcript.text.split()
+    assert len(encoder_spy.frames) == 1
+    assert seconds * 100 < encoder_spy.frames[0] <= seconds * 100 + 600
+    encoder_spy.frames.clear()
+    WhisperTranscriber().transcribe(pcm, language="en")
+    assert len(encoder_spy.frames) == 1
+
+
+def test_long_answer_is_encoded_in_full_windows_then_a_short_one(
+    encoder_spy: EncoderSpy,
+) -> None:
+    """The five LibriVox clips read twice over (about 54 s): full 30 s windows, the last
+    one shorter, and no extra pass for detecting the language (faster-whisper alone
+    makes four here: the detection's, two full windows and a short tail)."""
+    pcm = b"".join(
+        (extract_speech(path) or b"") + bytes(16000) for path in sorted(LIBRIVOX.glob("*.wav")) * 2
+    )
+    transcript = WhisperTranscriber().transcribe(pcm)
+    assert transcript.language == "en"
+    assert encoder_spy.frames[0] == whisper.WINDOW_FRAMES
+    assert len(encoder_spy.frames) <= 3 and encoder_spy.frames[-1] < whisper.WINDOW_FRAMES
+    words = words_of(transcript.text)
+    assert words.count("dashwood") == 2 and words.count("amiable") == 4
+    times = [w.start for w in transcript.words]
+    assert times == sorted(times) and times[-1] > 45
+
+
+def test_padding_is_cut_to_the_speech_and_five_seconds() -> None:
+    import numpy
+
+    features = numpy.zeros((1, 80, 3000), dtype=numpy.float32)
+    features[0, :, :420] = -0.5  # 4.2 s of speech (log-mel values of silence are not 0)
+    assert whisper.trim_padding(features).shape == (1, 80, 1000)
+    features[0, :, :2700] = 0.1
+    assert whisper.trim_padding(features).shape == (1, 80, 3000)
+    assert whisper.trim_padding(numpy.zeros((80, 3000))).shape == (80, 500)
+
+
 def test_unknown_language_code_is_refused_with_the_reason(whisper_model: Any) -> None:
     with pytest.raises(TranscriptUnavailable, match="xx"):
         WhisperTranscriber().transcribe(bytes(32000), language="xx")

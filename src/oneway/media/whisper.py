@@ -9,6 +9,18 @@ the packages themselves is never trusted. An operator's own converted model
 (``ONEWAY_WHISPER_MODEL_DIR``) is loaded as it is, without pinned hashes.
 
 The model is loaded once per worker process and shared by its threads.
+
+Two changes to how faster-whisper spends its time, both measured in bench/README.md (the
+encoder is most of the cost: about 1.2 CPU seconds for each 30 s window on one thread):
+
+- The encoder sees each window once. When the language is detected, faster-whisper
+  encodes the first window for the detection and then again for decoding; here the second
+  pass reuses the first one's output.
+- A window with less than 30 s of speech (a short answer, or the last window of a long
+  one) is encoded with its padding cut to 5 s after the speech instead of filling 30 s
+  (Whisper's encoder works on any length up to 30 s; the 5 s keep the "speech, then
+  silence" the model was trained on, without which it sometimes misplaced the last
+  timestamp and decoded the window twice).
 """
 
 from __future__ import annotations
@@ -57,6 +69,12 @@ PIECES: dict[str, list[tuple[int, str]]] = {
 }
 CHUNK = 1024 * 1024
 SAMPLE_RATE = 16000
+# Encoder window, in mel frames (100 a second): Whisper's full window is 30 s; a shorter
+# one keeps this much padding after the speech, at least MIN_FRAMES in all, rounded up.
+WINDOW_FRAMES = 3000
+TAIL_FRAMES = 500
+MIN_FRAMES = 500
+STEP_FRAMES = 100
 
 
 class ModelRefused(Exception):
@@ -220,6 +238,70 @@ class ModelSource:
         return check_operator_model(self.folder)
 
 
+def trim_padding(features: Any) -> Any:
+    """Mel features (``[batch,] mels, frames``) padded with zeros to Whisper's 30 s window,
+    cut to the speech plus ``TAIL_FRAMES`` of padding. The padding faster-whisper adds is
+    exactly zero; a frame of real audio, silence included, never is."""
+    import numpy
+
+    frames = features.shape[-1]
+    nonzero = numpy.flatnonzero(numpy.any(features.reshape(-1, frames) != 0, axis=0))
+    content = int(nonzero[-1]) + 1 if nonzero.size else 0
+    keep = -(-(content + TAIL_FRAMES) // STEP_FRAMES) * STEP_FRAMES
+    keep = min(frames, max(MIN_FRAMES, keep))
+    if keep == frames:
+        return features
+    return numpy.ascontiguousarray(features[..., :keep])
+
+
+_model_class: Any = None
+
+
+def model_class() -> Any:
+    """faster-whisper's ``WhisperModel`` with the two changes described at the top."""
+    global _model_class
+    if _model_class is not None:
+        return _model_class
+    import numpy
+    from faster_whisper import WhisperModel
+
+    class Model(WhisperModel):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._recent = threading.local()  # per thread: (features, encoder output)
+            self.encoder_passes = 0  # counted for tests and the benchmark
+
+        def encode(self, features: Any) -> Any:
+            if features.ndim == 2:
+                features = numpy.expand_dims(features, 0)
+            features = trim_padding(features)
+            recent = getattr(self._recent, "pair", None)
+            if (
+                recent is not None
+                and recent[0].shape == features.shape
+                and numpy.array_equal(recent[0], features)
+            ):
+                return recent[1]
+            output = super().encode(features)
+            self.encoder_passes += 1
+            self._recent.pair = (features, output)
+            return output
+
+        def detect_language(self, audio: Any = None, features: Any = None, **kwargs: Any) -> Any:
+            # transcribe() hands the detection all the features, while its decoding loop
+            # leaves out the last frame; detecting on the frames the loop decodes makes the
+            # first window the same array, so its encoding is reused.
+            if audio is None and features is not None and features.shape[-1] > 1:
+                features = features[..., :-1]
+            return super().detect_language(audio=audio, features=features, **kwargs)
+
+        def forget_recent(self) -> None:
+            self._recent.pair = None
+
+    _model_class = Model
+    return Model
+
+
 _lock = threading.Lock()
 _models: dict[ModelSource, Any] = {}
 _refusals: dict[ModelSource, ModelRefused] = {}
@@ -235,9 +317,7 @@ def load_model(source: ModelSource) -> Any:
             raise _refusals[source]
         try:
             folder = source.prepare()
-            from faster_whisper import WhisperModel
-
-            model = WhisperModel(
+            model = model_class()(
                 str(folder),
                 device="cpu",
                 compute_type="int8",
@@ -330,11 +410,15 @@ def run(
         condition_on_previous_text=False,  # one misheard stretch does not repeat on
     )
     words: list[WhisperWord] = []
-    for segment in segments:
-        if progress is not None:
-            progress()
-        for word in segment.words or []:
-            text = clean_token(word.word)
-            if text:
-                words.append(WhisperWord(text, float(word.start), float(word.end)))
+    try:
+        for segment in segments:
+            if progress is not None:
+                progress()
+            for word in segment.words or []:
+                text = clean_token(word.word)
+                if text:
+                    words.append(WhisperWord(text, float(word.start), float(word.end)))
+    finally:
+        if hasattr(model, "forget_recent"):
+            model.forget_recent()  # the last encoder output is not kept between answers
     return WhisperResult(words=words, language=info.language if words else (language or ""))
