@@ -377,6 +377,19 @@ def candidate_contact(viewer: Viewer | None, invitation: Invitation) -> str:
     return candidate_identity(viewer, invitation).email
 
 
+def access_shared_invitation(link: ShareLink, invitation_id: int) -> Invitation:
+    """A candidate shared through ``link`` (and of its organisation); 404 otherwise. The
+    link itself is found by its token and checked for expiry by the share pages."""
+    invitation = (
+        link.invitations.filter(pk=invitation_id, organisation=link.organisation)
+        .select_related("interview", "organisation")
+        .first()
+    )
+    if invitation is None:
+        raise Http404(_("No such candidate."))
+    return invitation
+
+
 def share_identity(link: ShareLink, invitation: Invitation, *, submitted: bool) -> Identity:
     """Identity through a share link: hidden in blind mode until the link's holder has
     submitted a review of the candidate."""

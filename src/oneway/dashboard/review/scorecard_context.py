@@ -7,9 +7,15 @@ from typing import Any
 from django.urls import reverse
 
 from oneway.access import Viewer
-from oneway.core.models import Invitation
+from oneway.core.models import Interview, Invitation
 from oneway.dashboard.review.context import AnswerBlock
-from oneway.reviews.models import Competency, CompetencyRating, Review, ReviewerAssignment
+from oneway.reviews.models import (
+    Competency,
+    CompetencyRating,
+    Review,
+    ReviewerAssignment,
+    Scorecard,
+)
 from oneway.reviews.scorecards import (
     competencies_for_question,
     current_scorecard,
@@ -46,18 +52,10 @@ def competency_choices(
     return [CompetencyChoice(c, scores.get(c.pk)) for c in competencies]
 
 
-def scorecard_context(
-    *,
-    viewer: Viewer,
-    invitation: Invitation,
-    blocks: list[AnswerBlock],
-    reviews: list[Review],
-    mine: Review | None,
-    show_others: bool,
-) -> dict[str, Any]:
-    interview = invitation.interview
-    scorecard = scorecard_of_review(mine, interview)
-    current = current_scorecard(interview) if scorecard is not None else None
+def _rating_choices(
+    blocks: list[AnswerBlock], scorecard: Scorecard | None, mine: Review | None
+) -> None:
+    """Attach to each submitted answer the competencies to rate, with ``mine``'s scores."""
     my_scores = (
         {
             (r.question_id, r.competency_id): r.score
@@ -75,6 +73,25 @@ def scorecard_context(
             if block.submitted
             else []
         )
+
+
+def _is_old(scorecard: Scorecard | None, interview: Interview) -> bool:
+    current = current_scorecard(interview) if scorecard is not None else None
+    return scorecard is not None and current is not None and scorecard.pk != current.pk
+
+
+def scorecard_context(
+    *,
+    viewer: Viewer,
+    invitation: Invitation,
+    blocks: list[AnswerBlock],
+    reviews: list[Review],
+    mine: Review | None,
+    show_others: bool,
+) -> dict[str, Any]:
+    interview = invitation.interview
+    scorecard = scorecard_of_review(mine, interview)
+    _rating_choices(blocks, scorecard, mine)
     assigned = set(
         ReviewerAssignment.objects.filter(interview=interview).values_list("user_id", flat=True)
     )
@@ -97,10 +114,37 @@ def scorecard_context(
     )
     return {
         "scorecard": scorecard,
-        "scorecard_is_old": scorecard is not None
-        and current is not None
-        and scorecard.pk != current.pk,
+        "scorecard_is_old": _is_old(scorecard, interview),
         "scorecard_results": results if may_see else [],
         "assigned_count": len(assigned),
         "competency_rate_url": reverse("dashboard:review_rate_competency", args=[invitation.pk]),
+    }
+
+
+def share_scorecard_context(
+    *, invitation: Invitation, blocks: list[AnswerBlock], mine: Review | None, rate_url: str
+) -> dict[str, Any]:
+    """The same for a share link's holder: they rate as a staff reviewer does and see their
+    own scores (per competency and the weighted overall) once they submit; never anyone
+    else's, as the link's holder is not on the team."""
+    interview = invitation.interview
+    scorecard = scorecard_of_review(mine, interview)
+    _rating_choices(blocks, scorecard, mine)
+    results = []
+    if mine is not None and mine.submitted_at is not None:
+        results = scorecard_results(
+            invitation=invitation,
+            reviews=[mine],
+            mine=mine,
+            show_others=False,
+            all_assigned_submitted=False,
+            reviewer_label={},
+        )
+    return {
+        "scorecard": scorecard,
+        "scorecard_is_old": _is_old(scorecard, interview),
+        "scorecard_results": results,
+        "show_others": False,
+        "assigned_count": 0,
+        "competency_rate_url": rate_url,
     }

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,8 +14,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from oneway.access import access_interview, access_invitation, require, viewer_from
 from oneway.accounts.permissions import staff_view
-from oneway.core.models import Interview, Question
-from oneway.dashboard.review.common import int_or_none, json_error, wants_json
+from oneway.core.models import Interview
+from oneway.dashboard.review.common import (
+    int_or_none,
+    json_error,
+    posted_competency,
+    posted_question,
+    wants_json,
+)
 from oneway.reviews.models import Competency, Rating
 from oneway.reviews.scorecards import scorecards_with_competencies
 from oneway.reviews.services.scorecards import (
@@ -176,15 +182,8 @@ def scorecard_edit(request: HttpRequest, interview_id: int) -> HttpResponse:
 def rate_competency(request: HttpRequest, invitation_id: int) -> HttpResponse:
     viewer = viewer_from(request)
     invitation = access_invitation(viewer, invitation_id)
-    question = Question.objects.filter(
-        pk=int_or_none(request.POST.get("question_id")) or 0, interview_id=invitation.interview_id
-    ).first()
-    competency = Competency.objects.filter(
-        pk=int_or_none(request.POST.get("competency_id")) or 0,
-        scorecard__interview_id=invitation.interview_id,
-    ).first()
-    if question is None or competency is None:
-        raise Http404
+    question = posted_question(request, invitation)
+    competency = posted_competency(request, invitation)
     back = reverse("dashboard:review_candidate", args=[invitation.pk]) + f"#question-{question.pk}"
     try:
         rating = review_rate_competency(

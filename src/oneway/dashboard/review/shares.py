@@ -9,12 +9,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from oneway.access import share_identity
+from oneway.access import access_shared_invitation, share_identity
 from oneway.core.csrf import csrf_protect_null_origin
-from oneway.core.models import Answer, Invitation, Question
+from oneway.core.models import Answer
 from oneway.core.tokens import hash_token
-from oneway.dashboard.review.common import int_or_none, json_error, wants_json
+from oneway.dashboard.review.common import (
+    int_or_none,
+    json_error,
+    posted_competency,
+    posted_question,
+    wants_json,
+)
 from oneway.dashboard.review.context import AnswerBlock, answer_blocks
+from oneway.dashboard.review.scorecard_context import share_scorecard_context
 from oneway.media.models import ProcessingState
 from oneway.reviews.captions import webvtt
 from oneway.reviews.media import play_url, serve
@@ -25,6 +32,7 @@ from oneway.reviews.services import (
     review_submit,
     share_link_record_view,
 )
+from oneway.reviews.services.scorecards import review_rate_competency
 
 VARIANTS = ("rendition", "poster", "captions")
 R = TypeVar("R", bound=HttpResponseBase)
@@ -55,17 +63,6 @@ def closed(request: HttpRequest, link: ShareLink) -> HttpResponse:
     return _private(
         render(request, "dashboard/review/share_closed.html", {"link": link}, status=410)
     )
-
-
-def shared_invitation(link: ShareLink, invitation_id: int) -> Invitation:
-    invitation = (
-        link.invitations.filter(pk=invitation_id, organisation=link.organisation)
-        .select_related("interview", "organisation")
-        .first()
-    )
-    if invitation is None:
-        raise Http404
-    return invitation
 
 
 def submitted_ids(link: ShareLink) -> set[int]:
@@ -121,7 +118,7 @@ def share_candidate(request: HttpRequest, token: str, invitation_id: int) -> Htt
     link = link_for(token)
     if not link.is_active:
         return closed(request, link)
-    invitation = shared_invitation(link, invitation_id)
+    invitation = access_shared_invitation(link, invitation_id)
     share_link_record_view(link=link, request=request, invitation=invitation, what="candidate")
     review = (
         Review.objects.filter(share_link=link, invitation=invitation)
@@ -135,6 +132,10 @@ def share_candidate(request: HttpRequest, token: str, invitation_id: int) -> Htt
     for block in blocks:
         block.my_score = scores.get(block.question.pk)
         block.urls = _share_urls(link, token, block, hidden=hidden)
+    rate_url = reverse("dashboard:review_share_rate", args=[token, invitation.pk])
+    scorecard = share_scorecard_context(
+        invitation=invitation, blocks=blocks, mine=review, rate_url=rate_url
+    )
     return _private(
         render(
             request,
@@ -152,6 +153,7 @@ def share_candidate(request: HttpRequest, token: str, invitation_id: int) -> Htt
                 "scores": range(1, 6),
                 "review_choices": Recommendation.choices,
                 "error": request.GET.get("error", ""),
+                **scorecard,
             },
         )
     )
@@ -160,13 +162,14 @@ def share_candidate(request: HttpRequest, token: str, invitation_id: int) -> Htt
 @csrf_protect_null_origin  # share pages send no referrer: browsers post "Origin: null"
 @require_POST
 def share_rate(request: HttpRequest, token: str, invitation_id: int) -> HttpResponse:
-    """Ratings (and a recommendation) by the hiring manager, when the link allows it."""
+    """Ratings (and a recommendation) by the hiring manager, when the link allows it: one
+    score per answer, or per competency on an interview with a scorecard."""
     link = link_for(token)
     if not link.is_active:
         return closed(request, link)
     if not link.allow_rating:
         raise Http404
-    invitation = shared_invitation(link, invitation_id)
+    invitation = access_shared_invitation(link, invitation_id)
     back = reverse("dashboard:review_share_candidate", args=[token, invitation.pk])
     try:
         if request.POST.get("action") in ("save", "submit"):
@@ -178,13 +181,17 @@ def share_rate(request: HttpRequest, token: str, invitation_id: int) -> HttpResp
                 share_link=link,
                 request=request,
             )
+        elif request.POST.get("competency_id"):
+            review_rate_competency(
+                invitation=invitation,
+                question=posted_question(request, invitation),
+                competency=posted_competency(request, invitation),
+                score=int_or_none(request.POST.get("score")) or 0,
+                share_link=link,
+                request=request,
+            )
         else:
-            question = Question.objects.filter(
-                pk=int_or_none(request.POST.get("question_id")) or 0,
-                interview_id=invitation.interview_id,
-            ).first()
-            if question is None:
-                raise Http404
+            question = posted_question(request, invitation)
             review_rate(
                 invitation=invitation,
                 question=question,

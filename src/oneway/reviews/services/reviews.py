@@ -72,7 +72,9 @@ def review_rate(
         raise ValidationError(_("There is no submitted answer to rate for this question."))
     from oneway.reviews.services.scorecards import question_rated_by_competency
 
-    if question_rated_by_competency(invitation=invitation, question=question, reviewer=reviewer):
+    if question_rated_by_competency(
+        invitation=invitation, question=question, reviewer=reviewer, share_link=share_link
+    ):
         raise ValidationError(_("Rate this answer per competency, on the scorecard."))
     review = _review_for_update(invitation, reviewer, share_link)
     rating, created = Rating.objects.update_or_create(

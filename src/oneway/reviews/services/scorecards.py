@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from oneway.accounts.models import User
 from oneway.core.audit import log_action
 from oneway.core.models import Interview, Invitation, Question
-from oneway.reviews.models import Competency, CompetencyRating, Rating, Scorecard
+from oneway.reviews.models import Competency, CompetencyRating, Rating, Scorecard, ShareLink
 from oneway.reviews.scorecards import (
     competencies_for_question,
     scorecard_of_review,
     scorecards_with_competencies,
 )
-from oneway.reviews.services.reviews import _review_for_update, answered_question_ids
+from oneway.reviews.services.reviews import _author, _review_for_update, answered_question_ids
 
 MAX_COMPETENCIES = 20
 MAX_WEIGHT = Decimal("1000")
@@ -175,21 +175,24 @@ def review_rate_competency(
     question: Question,
     competency: Competency,
     score: int,
-    reviewer: User,
+    reviewer: User | None = None,
+    share_link: ShareLink | None = None,
     request: HttpRequest | None = None,
 ) -> CompetencyRating:
-    """Rate one competency in one answer from 1 to 5, against the competency's anchors.
+    """Rate one competency in one answer from 1 to 5, against the competency's anchors,
+    as a member (``reviewer``) or through a share link (``share_link``).
 
     Once every competency of the answer is rated, the answer's own rating (what lists,
     exports and the submit check use) is their mean, rounded half up.
     """
+    actor, actor_label = _author(reviewer, share_link)
     if question.interview_id != invitation.interview_id:
         raise ValidationError(_("That question is not part of this interview."))
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise ValidationError(_("Choose a rating from 1 to 5."))
     if question.pk not in answered_question_ids(invitation):
         raise ValidationError(_("There is no submitted answer to rate for this question."))
-    review = _review_for_update(invitation, reviewer, None)
+    review = _review_for_update(invitation, reviewer, share_link)
     scorecard = scorecard_of_review(review, invitation.interview)
     wanted = competencies_for_question(scorecard, question.pk)
     if competency.pk not in {c.pk for c in wanted}:
@@ -227,7 +230,8 @@ def review_rate_competency(
     log_action(
         "review.competency_rated",
         organisation=invitation.organisation,
-        actor=reviewer,
+        actor=actor,
+        actor_label=actor_label,
         obj=rating,
         interview_id=invitation.interview_id,
         invitation_id=invitation.pk,
@@ -238,14 +242,20 @@ def review_rate_competency(
 
 
 def question_rated_by_competency(
-    *, invitation: Invitation, question: Question, reviewer: User | None
+    *,
+    invitation: Invitation,
+    question: Question,
+    reviewer: User | None,
+    share_link: ShareLink | None = None,
 ) -> bool:
-    """Whether a member's rating of this answer is made per competency (not one score)."""
-    if reviewer is None:  # share-link reviewers give one score per answer
-        return False
+    """Whether this author's rating of the answer is made per competency (not one score)."""
     from oneway.reviews.models import Review
 
-    review = Review.objects.filter(invitation=invitation, reviewer=reviewer).first()
+    review = (
+        Review.objects.filter(invitation=invitation, reviewer=reviewer).first()
+        if reviewer is not None
+        else Review.objects.filter(invitation=invitation, share_link=share_link).first()
+    )
     return bool(
         competencies_for_question(scorecard_of_review(review, invitation.interview), question.pk)
     )
