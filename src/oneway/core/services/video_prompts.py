@@ -81,6 +81,8 @@ def prompt_video_set(
             # The original goes once the rendition is verified (a failure keeps it for
             # a retry): nobody reviews a team's own video.
             keep_original=False,
+            # The team speaks the interview's language (captions carry it as srclang).
+            spoken_language=interview.language,
             actor=actor,
         )
         field = "prompt_media" if question is not None else "welcome_media"
