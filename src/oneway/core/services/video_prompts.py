@@ -13,13 +13,16 @@ candidate's data (export or erasure) and are deleted with their interview or que
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.http import HttpRequest
 
 from oneway.core.audit import log_action
 from oneway.core.models import Interview, Question
+
+if TYPE_CHECKING:
+    from oneway.media.models import MediaItem
 
 # A recording or file longer or larger than this is refused (a welcome is a minute or
 # two; a question well under one).
@@ -55,6 +58,24 @@ def _locked_target(interview: Interview, question: Question | None) -> Interview
     return Interview.objects.select_for_update().get(pk=interview.pk)
 
 
+def _swap(
+    interview: Interview,
+    question: Question | None,
+    target: Interview | Question,
+    item: MediaItem | None,
+) -> MediaItem | None:
+    """Point the locked row (and the caller's object) at ``item``; returns the video it
+    pointed at before. Saves nothing when both are None."""
+    field = "prompt_media" if question is not None else "welcome_media"
+    previous = getattr(target, field)
+    if previous is None and item is None:
+        return None
+    setattr(target, field, item)
+    target.save(update_fields=[field])
+    setattr(question if question is not None else interview, field, item)
+    return previous
+
+
 def prompt_video_set(
     *,
     interview: Interview,
@@ -85,14 +106,7 @@ def prompt_video_set(
             spoken_language=interview.language,
             actor=actor,
         )
-        field = "prompt_media" if question is not None else "welcome_media"
-        previous = getattr(target, field)
-        setattr(target, field, item)
-        target.save(update_fields=[field])
-        if question is not None:
-            question.prompt_media = item
-        else:
-            interview.welcome_media = item
+        previous = _swap(interview, question, target, item)
         _log(
             "question.video_set" if question is not None else "interview.welcome_video_set",
             interview,
@@ -124,16 +138,9 @@ def prompt_video_remove(
 
     with transaction.atomic():
         target = _locked_target(interview, question)
-        field = "prompt_media" if question is not None else "welcome_media"
-        previous = getattr(target, field)
+        previous = _swap(interview, question, target, None)
         if previous is None:
             return False
-        setattr(target, field, None)
-        target.save(update_fields=[field])
-        if question is not None:
-            question.prompt_media = None
-        else:
-            interview.welcome_media = None
         _log(
             "question.video_removed" if question is not None else "interview.welcome_video_removed",
             interview,
