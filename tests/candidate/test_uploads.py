@@ -1,6 +1,7 @@
 """The server's rules on recordings, through the tus service (upload policies, contract B)."""
 
 import datetime
+import uuid
 
 import pytest
 from django.test import Client
@@ -68,10 +69,27 @@ def test_mp4_is_recognised_too(recording_take, tus_for, make_recording) -> None:
 def test_one_upload_per_take(recording_take, tus_for) -> None:
     _, client, take = recording_take()
     tus = tus_for(client)
-    assert tus.create(**_meta(take)).status_code == 201
+    first = tus.create(**_meta(take))
+    assert first.status_code == 201
+    assert tus.patch(first["Location"], 0, b"\x1aE\xdf\xa3 some bytes").status_code == 204
     second = tus.create(**_meta(take))
     assert second.status_code == 409
     assert "already has its recording" in second.json()["detail"]
+
+
+def test_a_creation_whose_answer_was_lost_can_be_made_again(recording_take, tus_for) -> None:
+    """A web worker killed after creating the upload, before the recorder read the answer:
+    the recorder retries the creation; nothing had arrived, so the take starts afresh."""
+    _, client, take = recording_take()
+    tus = tus_for(client)
+    lost = tus.create(**_meta(take))
+    again = tus.create(**_meta(take))
+    assert again.status_code == 201
+    assert again["Location"] != lost["Location"]
+    assert list(Upload.objects.filter(owner=f"take:{take.pk}").values_list("id", flat=True)) == [
+        uuid.UUID(again["Location"].rstrip("/").rsplit("/", 1)[1])
+    ]
+    assert tus.patch(lost["Location"], 0, b"late").status_code == 404
 
 
 def test_only_webm_and_mp4_are_accepted_whatever_the_declared_type(recording_take, tus_for) -> None:

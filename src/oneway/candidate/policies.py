@@ -31,6 +31,7 @@ from oneway.core.ratelimit import allow
 from oneway.media.probe import Unprocessable
 from oneway.uploads.models import Upload
 from oneway.uploads.policy import Grant, UploadDenied, UploadPolicy, register_policy
+from oneway.uploads.services import upload_terminate
 
 ANSWER = "answer"
 
@@ -112,10 +113,18 @@ class AnswerUploadPolicy(UploadPolicy):
         _open(invitation)
         take = self._take(invitation, metadata.get("take"))
         owner = f"take:{take.pk}"
-        if take.state != TakeState.RECORDING or Upload.objects.filter(owner=owner).exists():
+        earlier = Upload.objects.filter(owner=owner).only("id", "offset", "completed_at").first()
+        if take.state != TakeState.RECORDING or (
+            earlier is not None and (earlier.offset or earlier.is_complete)
+        ):
             raise UploadDenied(
                 409, _("This take already has its recording. Start a new take to record again.")
             )
+        if earlier is not None:
+            # The recorder never learnt that upload's address (the answer to its creation
+            # was lost with a web worker or the connection) and no byte reached it: it is
+            # replaced, or the candidate would be told this take is already recorded.
+            upload_terminate(upload_id=earlier.pk, request=request)
         # The recorder's chunks carry the upload's capability instead of being checked
         # against the session, invitation and take each time (three queries per chunk);
         # it lasts until the interview closes, and completion checks everything again.

@@ -35,6 +35,7 @@ CANDIDATE_SOURCES: tuple[str, ...] = (
     "core/deadlines.py",
     "core/services/data_exports.py",
     "core/services/data_requests.py",
+    "core/services/retention.py",
     # Choice labels a candidate reads: states of takes and invitations, the team's decision,
     # a live interview's status and outcome. (Answer types reach candidates through the
     # format card's own sentences, so core/models/interviews.py is staff-only.)
