@@ -2,12 +2,22 @@
 
 import io
 import threading
+import time
 from typing import Any
 
 import pytest
 from django.test import override_settings
 
-from oneway.core.bodygate import BodyGate
+from oneway.core.bodygate import (
+    CHUNK,
+    FAST_HOLD,
+    MAX_PIECE,
+    SLOT_WAIT,
+    BodyGate,
+    BodyTimeout,
+    TimedBody,
+    _Stuck,
+)
 
 
 def _environ(path: str, body: bytes) -> dict[str, Any]:
@@ -82,3 +92,170 @@ def test_a_slot_is_held_while_the_body_is_still_arriving(read: bool) -> None:
         finish.set()
         worker.join(10)
     assert statuses == ["503 Service Unavailable"]
+
+
+class _Paced(io.RawIOBase):
+    """A client body arriving ``piece`` bytes at a time, ``pause`` seconds apart; a read
+    waits for all it asks for, as granian's does."""
+
+    def __init__(self, data: bytes, piece: int, pause: float) -> None:
+        self.data, self.piece, self.pause, self.at = data, piece, pause, 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self.data) if size is None or size < 0 else min(len(self.data), self.at + size)
+        block = b""
+        while self.at < end:
+            if self.pause:
+                time.sleep(self.pause)
+            n = min(self.piece, end - self.at)
+            block += self.data[self.at : self.at + n]
+            self.at += n
+        return block
+
+
+def _body(raw: Any, length: int | None, idle: float = 5) -> TimedBody:
+    return TimedBody(raw, length, idle, _Stuck())
+
+
+@pytest.mark.parametrize("length_known", [True, False])
+def test_reads_of_any_size_give_back_the_body_exactly(length_known: bool) -> None:
+    """Bodies larger than the read-ahead, read whole, in odd sizes and by lines."""
+    data = bytes(range(256)) * 5000 + b"\nlast line\nend"  # 1.28 MB, lines at the end
+    whole = _body(io.BytesIO(data), len(data) if length_known else None)
+    assert whole.read() == data
+    assert whole.read() == b""
+    parts = _body(io.BytesIO(data), len(data) if length_known else None)
+    got = b""
+    while block := parts.read(100_003):
+        got += block
+    assert got == data
+    lines = _body(io.BytesIO(b"a\nbb\n" + data), None if length_known else len(data) + 5)
+    assert lines.readline() == b"a\n"
+    assert lines.readline(1) == b"b"
+    assert lines.readline() == b"b\n"
+    assert b"".join(iter(lines.readline, b"")) == data
+
+
+def test_a_steady_body_may_take_longer_than_the_idle_time() -> None:
+    """The idle clock restarts with every piece, even while the reader waits for more."""
+    data = b"x" * (8 * CHUNK)
+    body = _body(_Paced(data, CHUNK, 0.15), len(data), idle=0.5)
+    started = time.monotonic()
+    assert body.read(len(data)) == data
+    assert time.monotonic() - started > 0.5
+
+
+def test_a_stalled_body_fails_after_the_idle_time() -> None:
+    data = b"x" * (4 * CHUNK)
+    body = _body(_Paced(data, CHUNK, 3), len(data), idle=0.5)
+    with pytest.raises(BodyTimeout):
+        body.read(len(data))
+    body.abandon()
+
+
+def test_a_client_that_goes_away_fails_the_read() -> None:
+    class Gone(io.RawIOBase):
+        def read(self, size: int = -1) -> bytes:
+            raise ConnectionResetError("gone")
+
+    with pytest.raises(OSError, match="request body read failed"):
+        _body(Gone(), 1000).read(1000)
+
+
+def test_pieces_follow_the_clients_pace() -> None:
+    """A fast client's chunk is read in a few large pieces (each read takes the GIL again on
+    a busy server); a slow client's stay small, so a piece never needs the idle time."""
+
+    class Counted(_Paced):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            self.asked: list[int] = []
+
+        def read(self, size: int = -1) -> bytes:
+            self.asked.append(size)
+            return super().read(size)
+
+    data = b"x" * 350_000
+    fast = Counted(data, len(data), 0)
+    assert _body(fast, len(data)).read(len(data)) == data
+    assert len(fast.asked) <= 3
+    assert max(fast.asked) == MAX_PIECE
+    slow = Counted(data[: 6 * CHUNK], CHUNK // 4, 0.05)  # 80 KB/s: 20 KB in 0.25 s
+    assert _body(slow, 6 * CHUNK).read(6 * CHUNK) == data[: 6 * CHUNK]
+    assert max(slow.asked) <= 2 * CHUNK
+
+
+def _holding_gate(hold: float) -> tuple[BodyGate, threading.Event, threading.Thread]:
+    """A one-slot gate whose slot is taken by an upload whose body began ``hold`` s ago and
+    is still arriving; set the event to let it finish."""
+    inside, finish = threading.Event(), threading.Event()
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        if environ.get("HTTP_X_FIRST"):
+            inside.set()
+            finish.wait(10)
+        environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        start_response("204 No Content", [])
+        return []
+
+    with override_settings(BODY_SLOTS=1):
+        gate = BodyGate(app)
+    first = threading.Thread(
+        target=gate,
+        args=({**_environ("/uploads/a", b"x" * 1000), "HTTP_X_FIRST": "1"}, lambda *a: None),
+    )
+    first.start()
+    assert inside.wait(10)
+    with gate.lock:
+        gate.held = {k: time.monotonic() - hold for k in gate.held}
+    return gate, finish, first
+
+
+def _try(gate: BodyGate, results: list[tuple[str, float]]) -> None:
+    started = time.monotonic()
+    gate(
+        _environ("/uploads/b", b"y" * 1000),
+        lambda status, headers: results.append((status, time.monotonic() - started)),
+    )
+
+
+def test_a_burst_of_fast_uploads_waits_for_a_slot_instead_of_a_503() -> None:
+    """While every slot was taken a moment ago, several requests wait for one (it is free
+    again in milliseconds) rather than be refused and send their chunk again."""
+    gate, finish, first = _holding_gate(hold=0)
+    results: list[tuple[str, float]] = []
+    waiting = [threading.Thread(target=_try, args=(gate, results)) for _ in range(3)]
+    for thread in waiting:
+        thread.start()
+    time.sleep(0.1)
+    finish.set()
+    for thread in [first, *waiting]:
+        thread.join(10)
+    assert [status for status, _ in results] == ["204 No Content"] * 3
+
+
+def test_behind_a_slow_body_one_request_waits_and_the_rest_are_refused_at_once() -> None:
+    gate, finish, first = _holding_gate(hold=FAST_HOLD + 1)
+    results: list[tuple[str, float]] = []
+    try:
+        waiting = [threading.Thread(target=_try, args=(gate, results)) for _ in range(3)]
+        for thread in waiting:
+            thread.start()
+        for thread in waiting:
+            thread.join(10)
+    finally:
+        finish.set()
+        first.join(10)
+    statuses = sorted(status for status, _ in results)
+    assert statuses == ["503 Service Unavailable"] * 3
+    quick = [took for _, took in results if took < SLOT_WAIT / 2]
+    assert len(quick) == 2  # only one waited for the slot
+
+
+def test_reader_threads_are_used_again() -> None:
+    before = {t.ident for t in threading.enumerate() if t.name == "body-reader"}
+    for _ in range(20):
+        data = b"z" * 50_000
+        assert _body(io.BytesIO(data), len(data)).read(len(data)) == data
+    after = {t.ident for t in threading.enumerate() if t.name == "body-reader"}
+    assert len(after - before) <= 1

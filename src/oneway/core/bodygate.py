@@ -5,14 +5,19 @@ blocks until the bytes arrive: a client trickling a byte every few seconds holds
 for as long as it likes, and a handful of them stop the whole site. This gate, wrapped
 around the WSGI application (``oneway.wsgi``), bounds that:
 
-- At most ``BODY_SLOTS`` requests per process read a body at once; one more may wait up
-  to ``SLOT_WAIT`` seconds for a slot (bursts of fast uploads), the rest are answered
-  ``503`` with ``Retry-After`` at once (tus clients retry). So the server's other threads
-  are always free for requests without a body, such as pages. A slot is free again as
-  soon as the application has read the whole body (writing a chunk to disk and the
-  database does not wait on the client, so it does not hold a slot).
-- Body bytes are read by a helper thread, in ``CHUNK`` pieces; when no piece arrives for
-  ``BODY_IDLE_SECONDS`` (a minimum rate of CHUNK bytes per that many seconds) the read
+- At most ``BODY_SLOTS`` requests per process read a body at once. When all are taken by
+  bodies that began arriving less than ``FAST_HOLD`` seconds ago (a burst of fast uploads:
+  each slot is free again in milliseconds), up to ``FAST_WAITERS`` more requests wait up to
+  ``SLOT_WAIT`` seconds for one, rather than be refused and send their chunk again. When a
+  slot is held by a slower body, only one request waits, and the rest are answered ``503``
+  with ``Retry-After`` at once (tus clients retry): clients trickling their bodies hold at
+  most the slots and one waiter, so the server's other threads stay free for requests
+  without a body, such as pages. A slot is free again as soon as the application has
+  read the whole body (writing a chunk to disk and the database does not wait on the
+  client, so it does not hold a slot).
+- Body bytes are read by a helper thread, in pieces sized to the client's pace (``CHUNK``
+  at first and for slow clients, up to ``MAX_PIECE`` for fast ones); when no piece arrives
+  for ``BODY_IDLE_SECONDS`` (a minimum rate of CHUNK bytes per that many seconds) the read
   fails. An upload keeps what arrived (as for a dropped connection); any other request is
   answered ``408`` before Django sees it. Its slot is free again either way.
 - A helper thread stuck on a client that never sends another byte ends when the client
@@ -28,18 +33,27 @@ from __future__ import annotations
 import io
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 
 CHUNK = 16 * 1024
-# Pieces read ahead of the application (bounds the memory a slow consumer costs).
-READ_AHEAD = 16
+# A client's pieces grow to what it sends in PIECE_SECONDS, up to MAX_PIECE: a fast client's
+# 350 KB chunk takes three reads (each takes the GIL again on a busy server), not twenty,
+# while a piece still takes a slow client a fraction of the idle time.
+MAX_PIECE = 256 * 1024
+PIECE_SECONDS = 0.25
+# Bytes read ahead of the application (bounds the memory a slow consumer costs).
+READ_AHEAD = 4 * MAX_PIECE
 MAX_STUCK_READERS = 64
 BUFFERED_BODY_MAX = 16 * 1024 * 1024
-# Requests that may wait for a body slot at once, and for how long.
+# Requests that may wait for a body slot at once, and for how long: one while a slow body
+# holds a slot, FAST_WAITERS while every slot was taken less than FAST_HOLD seconds ago.
 SLOT_WAITERS = 1
+FAST_WAITERS = 8
+FAST_HOLD = 1.0
 SLOT_WAIT = 0.5
 UPLOADS_PREFIX = "/uploads/"
 
@@ -62,8 +76,55 @@ class _Stuck:
             self.count += n
 
 
+class _Readers:
+    """Helper threads for reading bodies, kept for the next body once done: starting a
+    thread for each chunk costs more than reading it. Threads idle for ``IDLE_EXIT``
+    seconds end; a thread stuck on a silent client is simply not idle (MAX_STUCK_READERS
+    bounds those)."""
+
+    IDLE_EXIT = 60.0
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self.idle = 0
+
+    def run(self, job: Callable[[], None]) -> None:
+        with self.lock:
+            if self.idle:
+                self.idle -= 1
+                self.jobs.put(job)
+                return
+        threading.Thread(target=self._work, args=(job,), name="body-reader", daemon=True).start()
+
+    def _work(self, job: Callable[[], None]) -> None:
+        while True:
+            job()
+            with self.lock:
+                self.idle += 1
+            try:
+                job = self.jobs.get(timeout=self.IDLE_EXIT)
+            except queue.Empty:
+                with self.lock:
+                    try:  # handed a job just as the wait ended
+                        job = self.jobs.get_nowait()
+                    except queue.Empty:
+                        self.idle -= 1
+                        return
+
+
+_readers = _Readers()
+
+
 class TimedBody:
-    """A ``wsgi.input`` whose reads fail after ``idle`` seconds without a byte."""
+    """A ``wsgi.input`` whose reads fail after ``idle`` seconds without a byte.
+
+    A helper thread reads the client into one buffer, in pieces sized to the client's
+    pace; a reader waits until the buffer holds what it asked for (or the body ended, or
+    failed) and is woken once for that, not once per piece: a fast 350 KB chunk costs
+    three reads and one or two thread hand-offs, not twenty of each (each may wait for the
+    GIL on a busy server). The idle clock restarts with every piece.
+    """
 
     def __init__(
         self,
@@ -79,57 +140,88 @@ class TimedBody:
         self._on_complete = on_complete
         self._idle = idle
         self._stuck = stuck
-        self._pieces: queue.Queue[bytes | BaseException] = queue.Queue(READ_AHEAD)
-        self._buffer = b""
-        self._done = False
+        self._cond = threading.Condition(threading.Lock())
+        self._buffer = bytearray()  # read from the client, not yet by the application
+        self._wanted = 0  # what a waiting reader needs in the buffer (0: nobody waits)
+        self._ended = False  # the helper has read the whole body
+        self._error: BaseException | None = None
+        self._progress = 0.0  # monotonic time of the last piece
+        self._done = False  # the application has read the whole body
         self._abandoned = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._started = False
         self._finished = threading.Event()
 
     def _pump(self) -> None:
         try:
+            size = CHUNK
             while not self._abandoned.is_set():
-                want = CHUNK if self._left is None else min(CHUNK, self._left)
-                if want <= 0:
-                    self._put(b"")
-                    return
-                try:
-                    piece = self._raw.read(want)
-                except BaseException as exc:  # the client went away
-                    self._put(exc)
-                    return
+                want = size if self._left is None else min(size, self._left)
+                piece = b""
+                if want > 0:
+                    asked = time.monotonic()
+                    try:
+                        piece = self._raw.read(want)
+                    except BaseException as exc:  # the client went away
+                        with self._cond:
+                            self._error = exc
+                            self._cond.notify_all()
+                        return
+                    took = time.monotonic() - asked
+                    rate = len(piece) / took if took > 0 else float(MAX_PIECE / PIECE_SECONDS)
+                    size = max(CHUNK, min(MAX_PIECE, int(rate * PIECE_SECONDS)))
                 if self._left is not None:
                     self._left -= len(piece)
-                self._put(piece)
-                if not piece:
-                    return
+                with self._cond:
+                    self._buffer += piece
+                    self._progress = time.monotonic()
+                    self._ended = not piece or self._left == 0
+                    if self._ended or len(self._buffer) >= self._wanted > 0:
+                        self._cond.notify_all()
+                    if self._ended:
+                        return
+                    # Read ahead at most READ_AHEAD bytes (or what a reader waits for).
+                    while (
+                        len(self._buffer) >= max(READ_AHEAD, self._wanted)
+                        and not self._abandoned.is_set()
+                    ):
+                        self._cond.wait(0.5)
         finally:
             with self._stuck.lock:
                 if self._abandoned.is_set() and not self._finished.is_set():
                     self._stuck.count -= 1
                 self._finished.set()
 
-    def _put(self, item: bytes | BaseException) -> None:
-        while not self._abandoned.is_set():
-            try:
-                self._pieces.put(item, timeout=0.5)
-                return
-            except queue.Full:
-                continue
+    def _fill(self, size: int | None) -> None:
+        """Wait until the buffer holds ``size`` bytes (a read-ahead's worth when None), the
+        body ended, or it failed; BodyTimeout after ``idle`` seconds without a piece."""
+        with self._cond:
+            if not self._started:
+                self._progress = time.monotonic()
+                self._started = True
+                _readers.run(self._pump)
+            while True:
+                if len(self._buffer) >= (READ_AHEAD if size is None else size):
+                    break
+                if self._ended:
+                    self._done = True
+                    break
+                if self._error is not None:
+                    raise OSError("request body read failed") from self._error
+                left = self._progress + self._idle - time.monotonic()
+                if left <= 0:
+                    raise BodyTimeout(f"no request body bytes for {self._idle:g} s")
+                self._wanted = READ_AHEAD if size is None else size
+                self._cond.notify_all()  # the helper may be waiting for room
+                self._cond.wait(left)
+            self._wanted = 0
+            self._cond.notify_all()
 
-    def _next_piece(self) -> bytes:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._pump, name="body-reader", daemon=True)
-            self._thread.start()
-        try:
-            item = self._pieces.get(timeout=self._idle)
-        except queue.Empty:
-            raise BodyTimeout(f"no request body bytes for {self._idle:g} s") from None
-        if isinstance(item, BaseException):
-            raise OSError("request body read failed") from item
-        if not item:
-            self._done = True
-        return item
+    def _take(self, size: int) -> bytes:
+        with self._cond:
+            data = bytes(self._buffer[:size])
+            del self._buffer[:size]
+            self._cond.notify_all()  # room for the helper to read ahead
+        return data
 
     def _consumed(self, data: bytes) -> bytes:
         """Once the application has the whole body, its slot is free for another reader:
@@ -143,24 +235,29 @@ class TimedBody:
 
     def read(self, size: int | None = -1) -> bytes:
         """Up to ``size`` bytes (all when -1/None), fewer only at the end of the body."""
-        while not self._done and (size is None or size < 0 or len(self._buffer) < size):
-            self._buffer += self._next_piece()
         if size is None or size < 0:
-            data, self._buffer = self._buffer, b""
-        else:
-            data, self._buffer = self._buffer[:size], self._buffer[size:]
-        return self._consumed(data)
+            chunks = []
+            while not self._done:
+                self._fill(None)
+                chunks.append(self._take(len(self._buffer)))
+            chunks.append(self._take(len(self._buffer)))
+            return self._consumed(b"".join(chunks))
+        self._fill(size)
+        return self._consumed(self._take(size))
 
     def readline(self, size: int | None = -1) -> bytes:
-        while not self._done and b"\n" not in self._buffer:
-            if size is not None and 0 <= size <= len(self._buffer):
+        while True:
+            with self._cond:
+                end = self._buffer.find(b"\n") + 1
+                have = len(self._buffer)
+            if end or self._done or (size is not None and 0 <= size <= have):
                 break
-            self._buffer += self._next_piece()
-        end = self._buffer.find(b"\n") + 1 or len(self._buffer)
+            self._fill(have + 1)
+        if not end:
+            end = have
         if size is not None and size >= 0:
             end = min(end, size)
-        data, self._buffer = self._buffer[:end], self._buffer[end:]
-        return self._consumed(data)
+        return self._consumed(self._take(end))
 
     def __iter__(self) -> Any:
         return iter(self.readline, b"")
@@ -168,10 +265,12 @@ class TimedBody:
     def abandon(self) -> None:
         """The request is answered: a helper thread still reading counts as stuck."""
         with self._stuck.lock:
-            started = self._thread is not None and not self._finished.is_set()
+            started = self._started and not self._finished.is_set()
             if started and not self._abandoned.is_set():
                 self._stuck.count += 1
             self._abandoned.set()
+        with self._cond:
+            self._cond.notify_all()
 
 
 def _body_length(environ: dict[str, Any]) -> int | None:
@@ -206,25 +305,41 @@ class BodyGate:
         self.slots = threading.BoundedSemaphore(int(getattr(settings, "BODY_SLOTS", 4)))
         self.idle = float(getattr(settings, "BODY_IDLE_SECONDS", 10))
         self.stuck = _Stuck()
-        self.waiters = threading.BoundedSemaphore(SLOT_WAITERS)
+        self.lock = threading.Lock()
+        self.held: dict[int, float] = {}  # slot holder -> when its body began to be read
+        self.waiting = 0
 
-    def _take_slot(self) -> bool:
+    def _take_slot(self, key: int) -> bool:
         if self.stuck.count >= MAX_STUCK_READERS:
             return False
-        if self.slots.acquire(blocking=False):
-            return True
-        if not self.waiters.acquire(blocking=False):
-            return False
-        try:
-            return self.slots.acquire(timeout=SLOT_WAIT)
-        finally:
-            self.waiters.release()
+        if not self.slots.acquire(blocking=False):
+            with self.lock:
+                oldest = min(self.held.values(), default=time.monotonic())
+                fast = time.monotonic() - oldest < FAST_HOLD
+                if self.waiting >= (FAST_WAITERS if fast else SLOT_WAITERS):
+                    return False
+                self.waiting += 1
+            try:
+                if not self.slots.acquire(timeout=SLOT_WAIT):
+                    return False
+            finally:
+                with self.lock:
+                    self.waiting -= 1
+        with self.lock:
+            self.held[key] = time.monotonic()
+        return True
+
+    def _give_back(self, key: int) -> None:
+        with self.lock:
+            self.held.pop(key, None)
+        self.slots.release()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         length = _body_length(environ)
         if length == 0:
             return self.app(environ, start_response)
-        if not self._take_slot():
+        key = id(environ)
+        if not self._take_slot(key):
             return _plain(
                 start_response,
                 "503 Service Unavailable",
@@ -236,7 +351,7 @@ class BodyGate:
         def release() -> None:
             if not released.is_set():
                 released.set()
-                self.slots.release()
+                self._give_back(key)
 
         body = TimedBody(environ["wsgi.input"], length, self.idle, self.stuck, release)
         try:
