@@ -4,10 +4,10 @@ faster-whisper ships) and the log-mel features of that speech.
 
 faster-whisper does both over the whole answer at once: Silero's input and activations
 for every 32 ms window of the answer in one batch, and the spectrogram's frames, their
-Fourier transform (complex) and magnitudes for all of the speech together. That is about
-1.5 MB for each second of audio at the peak, so a two-minute answer raised a worker by
-about 200 MB and the longest an interview allows (ten minutes) would have needed about a
-gigabyte. Here each step sees about 30 s at a time, and the results are the same as
+Fourier transform (complex) and magnitudes for all of the speech together. That cost
+1.3-1.5 MB for each second of audio at the peak: a two-minute answer raised a worker by
+about 200 MB, and one of nine minutes and a half (a question allows ten) took it to
+1,070 MB. Here each step sees about 30 s at a time, and the results are the same as
 faster-whisper's (the tests compare them on real speech):
 
 - Silero judges the answer a slice at a time with its recurrent state (and the previous
@@ -22,7 +22,7 @@ faster-whisper's (the tests compare them on real speech):
   the whole answer, then the scaling) runs once the whole array is known.
 
 The samples are 16 kHz mono, either the worker's 16-bit integers (converted a slice at a
-time, never as a whole) or floats in [-1, 1].
+time: only the speech Whisper hears is ever held as floats) or floats in [-1, 1].
 """
 
 from __future__ import annotations

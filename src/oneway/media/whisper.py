@@ -24,8 +24,8 @@ window on one thread):
   timestamp and decoded the window twice).
 - The stretches of speech are found, and their mel features computed, about 30 s at a
   time (``speech_slices``), with the same results: faster-whisper does both over the
-  whole answer at once, which cost about 1.5 MB a second of audio at the peak (a ten-minute
-  answer took a worker from 375 MB to 940 MB). Whisper is then given the speech alone,
+  whole answer at once, which cost 1.3-1.5 MB a second of audio at the peak (a 562 s
+  answer took a worker to 1,070 MB; now 486 MB). Whisper is then given the speech alone,
   and the words' timings are moved back to where they were said.
 """
 
