@@ -194,8 +194,8 @@ class WhisperTranscriber(Transcriber):
             )
         import numpy
 
-        audio = numpy.frombuffer(pcm, dtype=numpy.int16).astype(numpy.float32) / 32768.0
-        result = whisper.run(model, audio, language=code, progress=progress)
+        samples = numpy.frombuffer(pcm, dtype=numpy.int16)  # converted a slice at a time
+        result = whisper.run(model, samples, language=code, progress=progress)
         return Transcript(
             words=[Word(w.w, w.start, w.end) for w in result.words],
             language=result.language,
