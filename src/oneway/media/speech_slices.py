@@ -37,7 +37,8 @@ import numpy
 from faster_whisper.feature_extractor import FeatureExtractor
 from faster_whisper.vad import VadOptions, get_vad_model
 
-SAMPLE_RATE = 16000
+from oneway.media.whisper import SAMPLE_RATE
+
 VAD_WINDOW = 512  # samples Silero judges at a time (32 ms)
 VAD_CONTEXT = 64  # samples before each window that Silero reads with it
 VAD_SLICE_WINDOWS = 940  # about 30 s per call of the model
