@@ -7,7 +7,6 @@ serves, rather than Django's test client (which always takes the full stack).
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -18,8 +17,10 @@ from conftest import encode_metadata
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from tus_test_policy import PURPOSE, SECRET_HEADER
+from wsgi_call import call
 
 from oneway.uploads import rows, services
+from oneway.uploads.chunklane import ChunkLane
 from oneway.uploads.lane import UploadsHandler
 from oneway.uploads.models import Upload
 from oneway.uploads.policy import (
@@ -36,43 +37,6 @@ from oneway.wsgi import application
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SECRET = {SECRET_HEADER: "lane-secret"}
-
-
-def call(
-    method: str, path: str, headers: dict[str, str], body: bytes = b""
-) -> tuple[int, dict[str, str], bytes]:
-    """One request through the production WSGI callable."""
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "testserver",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "CONTENT_LENGTH": str(len(body)),
-    }
-    for name, value in headers.items():
-        key = name.upper().replace("-", "_")
-        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"] = value
-    started: dict[str, Any] = {}
-
-    def start_response(
-        status: str, response_headers: list[tuple[str, str]], exc_info: Any = None
-    ) -> None:
-        started["status"] = int(status.split(" ", 1)[0])
-        started["headers"] = dict(response_headers)
-
-    result = application(environ, start_response)
-    try:
-        content = b"".join(result)
-    finally:
-        getattr(result, "close", lambda: None)()
-    return started["status"], started["headers"], content
 
 
 def tus(**extra: str) -> dict[str, str]:
@@ -115,7 +79,8 @@ def two_trip_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def test_upload_paths_take_the_lane_and_the_rest_the_site() -> None:
     # Behind the slow-body gate (oneway.core.bodygate), the router of the two lanes.
-    assert isinstance(application.app.uploads, UploadsHandler)
+    assert isinstance(application.app.uploads, ChunkLane)
+    assert isinstance(application.app.uploads.lane, UploadsHandler)
     status, headers, _ = call("OPTIONS", "/uploads/", {})
     assert status == 204
     assert headers["Tus-Version"] == "1.0.0"

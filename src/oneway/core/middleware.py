@@ -72,40 +72,54 @@ def view_label(request: HttpRequest) -> str:
     return match.view_name or "unnamed"
 
 
+def request_id_for(given: str) -> str:
+    """The proxy's request id when it looks like one, else a new one."""
+    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def record_request(view: str, method: str, route: str, status: int, elapsed: float) -> None:
+    """Count an answered request in the metrics and, with JSON logs, write its access
+    line (the route, never the path: a path may hold a capability)."""
+    REQUESTS.labels(view, method, str(status)).inc()
+    REQUEST_SECONDS.labels(view).observe(elapsed)
+    if getattr(settings, "LOG_FORMAT", "plain") == "json":
+        access_logger.info(
+            "%s %s %d",
+            method,
+            route,
+            status,
+            extra={
+                "access": {
+                    "method": method,
+                    "route": route,
+                    "view": view,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 1),
+                }
+            },
+        )
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.access_log = getattr(settings, "LOG_FORMAT", "plain") == "json"
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        given = request.headers.get("X-Request-ID", "")
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id = request_id_for(request.headers.get("X-Request-ID", ""))
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         try:
             response = self.get_response(request)
             elapsed = time.perf_counter() - started
-            view = view_label(request)
-            REQUESTS.labels(view, request.method or "", str(response.status_code)).inc()
-            REQUEST_SECONDS.labels(view).observe(elapsed)
+            record_request(
+                view_label(request),
+                request.method or "",
+                route_of(request),
+                response.status_code,
+                elapsed,
+            )
             response["X-Request-ID"] = request_id
-            if self.access_log:
-                access_logger.info(
-                    "%s %s %d",
-                    request.method,
-                    route_of(request),
-                    response.status_code,
-                    extra={
-                        "access": {
-                            "method": request.method,
-                            "route": route_of(request),
-                            "view": view,
-                            "status": response.status_code,
-                            "duration_ms": round(elapsed * 1000, 1),
-                        }
-                    },
-                )
             return response
         finally:
             request_id_var.reset(token)

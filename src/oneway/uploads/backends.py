@@ -20,6 +20,7 @@ import logging
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -150,11 +151,21 @@ def _repair(path: Path, committed: int) -> bool:
         os.close(fd)
 
 
+def local_part_path(upload_id: uuid.UUID) -> Path:
+    """Where a local upload's data is while it is in progress."""
+    return conf.temp_dir() / f"{upload_id.hex}.part"
+
+
+def local_append(upload_id: uuid.UUID, committed: int, source: Spool, count: int) -> None:
+    """``LocalBackend.append`` by id and committed offset (the chunk lane has no Upload)."""
+    _append(local_part_path(upload_id), committed, source, count)
+
+
 class LocalBackend(Backend):
     name = "local"
 
     def path(self, upload: Upload) -> Path:
-        return conf.temp_dir() / f"{upload.id.hex}.part"
+        return local_part_path(upload.id)
 
     def create(self, upload: Upload) -> None:
         path = self.path(upload)
@@ -167,7 +178,7 @@ class LocalBackend(Backend):
             raise
 
     def append(self, upload: Upload, source: Spool, count: int) -> None:
-        _append(self.path(upload), upload.offset, source, count)
+        local_append(upload.id, upload.offset, source, count)
 
     def read_prefix(self, upload: Upload, size: int) -> bytes:
         with open(self.path(upload), "rb") as f:

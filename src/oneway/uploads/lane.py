@@ -82,5 +82,8 @@ class UploadsRouter:
 
 
 def with_uploads_lane(site: WSGIApp) -> UploadsRouter:
-    """Wrap the site's WSGI application so that tus requests take the short lane."""
-    return UploadsRouter(site, UploadsHandler())
+    """Wrap the site's WSGI application so that tus requests take the short lane, and the
+    middle chunks of recordings a shorter one still (chunklane.py)."""
+    from oneway.uploads.chunklane import ChunkLane
+
+    return UploadsRouter(site, ChunkLane(UploadsHandler()))

@@ -21,6 +21,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
@@ -173,15 +175,11 @@ class TwoTripLock:
 
 
 @contextmanager
-def row_lock_in_two_trips(upload_id: uuid.UUID) -> Iterator[TwoTripLock]:
-    """Lock an upload's row in a transaction of its own, two round trips in all
-    (PostgreSQL): ``BEGIN; SELECT ... FOR UPDATE`` as one query, then, from ``commit``,
-    ``UPDATE ...; COMMIT`` as another (the simple query protocol runs several statements
-    per query; client-side binding, as Django's own cursors use, makes that possible).
-
-    The block gets the locked upload (None if there is none) and either calls
-    ``commit(names)`` or leaves; leaving any other way rolls the transaction back.
-    """
+def _two_trips(select_sql: str, upload_id: uuid.UUID) -> Iterator[tuple[BaseDatabaseWrapper, Any]]:
+    """``BEGIN; <select_sql> FOR UPDATE`` as one query; the block gets the connection and
+    the cursor positioned on the row, sends ``...; COMMIT`` or leaves, and whatever
+    happened, a transaction still open or aborted is rolled back before the connection is
+    used again."""
     assert can_lock_in_two_trips(), "needs PostgreSQL outside atomic blocks"
     import psycopg
 
@@ -191,12 +189,124 @@ def row_lock_in_two_trips(upload_id: uuid.UUID) -> Iterator[TwoTripLock]:
     raw = db.connection
     try:
         with db.wrap_database_errors, psycopg.ClientCursor(raw) as cursor:
-            cursor.execute("BEGIN; " + _select_sql(True), [pk])
+            cursor.execute("BEGIN; " + select_sql, [pk])
             cursor.nextset()  # past BEGIN's empty result, to the row
-            yield TwoTripLock(db, cursor, _from_row(db, cursor.fetchone()))
+            yield db, cursor
     finally:
         # Whatever happened (a refusal, an error of ours or of the server's), a
         # transaction still open or aborted ends here, before the connection is reused.
         if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             with db.wrap_database_errors:
                 raw.rollback()
+
+
+@contextmanager
+def row_lock_in_two_trips(upload_id: uuid.UUID) -> Iterator[TwoTripLock]:
+    """Lock an upload's row in a transaction of its own, two round trips in all
+    (PostgreSQL): ``BEGIN; SELECT ... FOR UPDATE`` as one query, then, from ``commit``,
+    ``UPDATE ...; COMMIT`` as another (the simple query protocol runs several statements
+    per query; client-side binding, as Django's own cursors use, makes that possible).
+
+    The block gets the locked upload (None if there is none) and either calls
+    ``commit(names)`` or leaves; leaving any other way rolls the transaction back.
+    """
+    with _two_trips(_select_sql(True), upload_id) as (db, cursor):
+        yield TwoTripLock(db, cursor, _from_row(db, cursor.fetchone()))
+
+
+# --- The chunk lane's statements (chunklane.py) ----------------------------------------
+# A middle chunk needs a few columns of the row, not an Upload object: reading them as
+# plain values costs a fraction of building the model instance (three JSON fields, eight
+# converted columns).
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    """What a middle chunk's checks read of its upload's row."""
+
+    offset: int
+    length: int | None
+    max_size: int | None
+    backend: str
+    prefix_checked: bool
+    completed: bool
+    expires_at: datetime
+    capability_hash: str
+    capability_until: datetime | None
+
+
+_CHUNK_COLUMNS = (
+    "offset",
+    "length",
+    "max_size",
+    "backend",
+    "prefix_checked",
+    "completed_at",
+    "expires_at",
+    "capability_hash",
+    "capability_until",
+)
+# What the lock re-reads: what another request may have changed since (offset, completion,
+# a declared length).
+_LOCKED_COLUMNS = ("offset", "length", "completed_at")
+
+
+@cache
+def _columns_sql(names: tuple[str, ...], for_update: bool) -> str:
+    quote = connection.ops.quote_name
+    fields = [cast("models.Field[Any, Any]", Upload._meta.get_field(name)) for name in names]
+    columns = ", ".join(quote(field.column) for field in fields)
+    table = quote(Upload._meta.db_table)
+    sql = f"SELECT {columns} FROM {table} WHERE {quote(_PK.column)} = %s"  # noqa: S608
+    return sql + (" FOR UPDATE" if for_update else "")
+
+
+def chunk_lane_available() -> bool:
+    """The chunk lane needs PostgreSQL through psycopg 3 (its two-round-trip lock)."""
+    return can_lock_in_two_trips()
+
+
+def fetch_chunk_row(upload_id: uuid.UUID) -> ChunkRow | None:
+    """The columns a middle chunk checks, or None if there is no such upload."""
+    db = _db()
+    with _cursor(db) as cursor:
+        cursor.execute(_columns_sql(_CHUNK_COLUMNS, False), [upload_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    offset, length, max_size, backend, checked, completed_at, expires, digest, until = row
+    return ChunkRow(
+        offset=offset,
+        length=length,
+        max_size=max_size,
+        backend=backend,
+        prefix_checked=checked,
+        completed=completed_at is not None,
+        expires_at=expires,
+        capability_hash=digest,
+        capability_until=until,
+    )
+
+
+class ChunkLock:
+    """A middle chunk's transaction: the locked row's offset, length and completion, and
+    ``commit(new_offset)``."""
+
+    def __init__(self, cursor: Any, row: tuple[Any, ...] | None):
+        self._cursor = cursor
+        self.exists = row is not None
+        self.offset, self.length, completed_at = row if row is not None else (0, None, None)
+        self.completed = completed_at is not None
+
+    def commit(self, upload_id: uuid.UUID, new_offset: int, now: datetime) -> None:
+        """UPDATE the offset (and ``updated_at``) and COMMIT, sent together."""
+        sql, _fields = _update_sql(("offset", "updated_at"))
+        self._cursor.execute(sql + "; COMMIT", [new_offset, now, upload_id])
+
+
+@contextmanager
+def chunk_lock(upload_id: uuid.UUID) -> Iterator[ChunkLock]:
+    """``row_lock_in_two_trips`` for the chunk lane: the three columns another request may
+    have changed, locked; ``commit`` or leave (a rollback)."""
+    with _two_trips(_columns_sql(_LOCKED_COLUMNS, True), upload_id) as (_db, cursor):
+        yield ChunkLock(cursor, cursor.fetchone())

@@ -167,7 +167,8 @@ def upload_create(
     return upload
 
 
-def _count_acknowledged(size: int) -> None:
+def count_acknowledged(size: int) -> None:
+    """Count a chunk whose data is stored durably (metrics)."""
     if size:
         UPLOAD_CHUNKS.inc()
         UPLOAD_BYTES.inc(size)
@@ -315,7 +316,7 @@ def upload_append(
     ):
         appended = _append_middle(upload_id, offset, body)
         if appended is not None:
-            _count_acknowledged(size)
+            count_acknowledged(size)
             return appended
     refusal: TusError | None = None
     with transaction.atomic():
@@ -365,7 +366,7 @@ def upload_append(
     if refusal is not None:
         UPLOADS.labels("refused").inc()
         raise refusal
-    _count_acknowledged(size)
+    count_acknowledged(size)
     if completing:
         UPLOADS.labels("completed").inc()
     return upload

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import datetime
 from typing import BinaryIO
 from uuid import UUID
 
@@ -71,42 +72,69 @@ _REASONS = {460: "Checksum Mismatch"}
 # --- Responses ------------------------------------------------------------------------
 
 
-def _problem(status: int, detail: str, headers: dict[str, str] | None = None) -> HttpResponse:
+def problem_document(status: int, detail: str) -> bytes:
     """An RFC 9457 problem document (tus clients show the body in their error)."""
-    body = json.dumps({"type": "about:blank", "status": status, "detail": detail})
+    return json.dumps({"type": "about:blank", "status": status, "detail": detail}).encode()
+
+
+def _problem(status: int, detail: str, headers: dict[str, str] | None = None) -> HttpResponse:
     response = HttpResponse(
-        body, status=status, content_type="application/problem+json", reason=_REASONS.get(status)
+        problem_document(status, detail),
+        status=status,
+        content_type="application/problem+json",
+        reason=_REASONS.get(status),
     )
     for name, value in (headers or {}).items():
         response[name] = value
     return response
 
 
-def _finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    response["Tus-Resumable"] = TUS_VERSION
-    response["Cache-Control"] = "no-store"
-    response["Vary"] = "Origin"
-    origin = request.headers.get("Origin", "")
-    allowed = conf.cors_origins()
+def common_headers(origin: str, *, preflight: bool = False) -> list[tuple[str, str]]:
+    """The headers of every tus response: the protocol version, no caching, and CORS for
+    an allowed ``origin`` (with the preflight's answers when ``preflight``)."""
+    headers = [("Tus-Resumable", TUS_VERSION), ("Cache-Control", "no-store"), ("Vary", "Origin")]
+    allowed = conf.cors_origins() if origin else ()
     if origin and (origin in allowed or "*" in allowed):
-        response["Access-Control-Allow-Origin"] = origin
-        response["Access-Control-Allow-Credentials"] = "true"
-        response["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
-        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-            response["Access-Control-Allow-Methods"] = ", ".join(METHODS)
-            response["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
-            response["Access-Control-Max-Age"] = "86400"
+        headers += [
+            ("Access-Control-Allow-Origin", origin),
+            ("Access-Control-Allow-Credentials", "true"),
+            ("Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS),
+        ]
+        if preflight:
+            headers += [
+                ("Access-Control-Allow-Methods", ", ".join(METHODS)),
+                ("Access-Control-Allow-Headers", CORS_ALLOW_HEADERS),
+                ("Access-Control-Max-Age", "86400"),
+            ]
+    return headers
+
+
+def _finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    preflight = request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
+    for name, value in common_headers(request.headers.get("Origin", ""), preflight=preflight):
+        response[name] = value
     return response
 
 
-def _upload_headers(response: HttpResponse, upload: Upload) -> None:
-    response["Upload-Offset"] = str(upload.offset)
-    if upload.length is None:
-        response["Upload-Defer-Length"] = "1"
+def upload_state_headers(
+    offset: int, length: int | None, expires_at: datetime | None
+) -> list[tuple[str, str]]:
+    """Where an upload stands: its offset, its length (or that it is deferred) and, while
+    in progress, when it expires."""
+    headers = [("Upload-Offset", str(offset))]
+    if length is None:
+        headers.append(("Upload-Defer-Length", "1"))
     else:
-        response["Upload-Length"] = str(upload.length)
-    if not upload.is_complete:
-        response["Upload-Expires"] = http_date(upload.expires_at.timestamp())
+        headers.append(("Upload-Length", str(length)))
+    if expires_at is not None:
+        headers.append(("Upload-Expires", http_date(expires_at.timestamp())))
+    return headers
+
+
+def _upload_headers(response: HttpResponse, upload: Upload) -> None:
+    expires = None if upload.is_complete else upload.expires_at
+    for name, value in upload_state_headers(upload.offset, upload.length, expires):
+        response[name] = value
 
 
 def _options() -> HttpResponse:

@@ -1,0 +1,326 @@
+"""Middle chunks of a recording, answered below Django's request handling (WSGI).
+
+A recording reaches the server as a PATCH every two seconds per candidate, and nearly every
+one is a *middle chunk*: it neither creates, starts, declares, completes nor ends its
+upload, so no policy hook runs and no one is notified; only the data and the offset change.
+Under bench/ingest.py, Django's handler and middleware, parsing the request into an
+``HttpRequest`` and building an ``Upload`` from its row cost about as much CPU as the
+chunk's durable work itself (bench/README.md). This lane answers those requests as plain
+WSGI with the same checks, the same durability and the same response; every other
+request, and every one it is not sure of, goes to the uploads lane (lane.py) unchanged,
+before a byte of its body is read.
+
+A request takes this lane when
+
+- it is ``PATCH /uploads/<uuid>`` (no method override) with ``Tus-Resumable: 1.0.0``,
+  ``Content-Type: application/offset+octet-stream``, a Content-Length from 1 to
+  UPLOAD_MAX_CHUNK_SIZE, an ``Upload-Offset`` and a capability (``X-Upload-Token``), and no
+  ``Upload-Length``, ``Upload-Defer-Length``, ``Upload-Checksum`` or chunked body; and it
+  is not an insecure request that SECURE_SSL_REDIRECT sends to HTTPS;
+- the database is PostgreSQL (the two-round-trip transaction of rows.py);
+- the upload's row (the nine columns these checks need, one query) says that the token is
+  its capability and still valid, its data is on local disk (S3 uploads keep to the lane,
+  whose backend needs the whole row), its first bytes were checked, it is neither complete
+  nor expired, the offset is its offset, and the chunk stays short of its declared length
+  and within its size limit.
+
+Then, as ``services._append_middle`` does: the body is read (through the body gate, as
+any body is), the row is locked and its offset, length and completion checked again, the
+bytes written and fsynced, and the new offset committed; two round trips. The answer has
+the headers the uploads lane gives a middle chunk (tus and CORS from views.py, the
+security headers as Django's own SecurityMiddleware and XFrameOptionsMiddleware set them,
+a request id); the request is counted in the same metrics and written to the access log
+the same way (``tests/uploads/test_chunk_lane.py`` holds the two lanes' answers side by
+side).
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from http import HTTPStatus
+from typing import Any
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from oneway.core.logformat import request_id_var
+from oneway.core.middleware import record_request, request_id_for
+from oneway.core.tokens import hash_token
+from oneway.uploads import conf
+from oneway.uploads.backends import local_append
+from oneway.uploads.fsio import DataLost, StorageFull
+from oneway.uploads.models import UploadBackend
+from oneway.uploads.rows import ChunkRow, chunk_lane_available, chunk_lock, fetch_chunk_row
+from oneway.uploads.services import ReceivedBody, count_acknowledged, receive_body
+from oneway.uploads.views import (
+    CAPABILITY_HEADER,
+    OFFSET_CONTENT_TYPE,
+    TUS_VERSION,
+    common_headers,
+    problem_document,
+    upload_state_headers,
+)
+
+logger = logging.getLogger(__name__)
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+# How the uploads lane names these requests in metrics and access lines.
+VIEW = "uploads:resource"
+ROUTE = "/uploads/<uuid:upload_id>"
+_PATH = re.compile(r"/uploads/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\Z")
+_DIGITS = re.compile(r"[0-9]{1,19}\Z")
+_TOKEN_KEY = "HTTP_" + CAPABILITY_HEADER.upper().replace("-", "_")
+# Any of these and the request is the uploads lane's.
+_NOT_A_MIDDLE_CHUNK = (
+    "HTTP_X_HTTP_METHOD_OVERRIDE",
+    "HTTP_UPLOAD_LENGTH",
+    "HTTP_UPLOAD_DEFER_LENGTH",
+    "HTTP_UPLOAD_CHECKSUM",
+    "HTTP_TRANSFER_ENCODING",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A request that looks like a middle chunk, by its headers."""
+
+    upload_id: uuid.UUID
+    offset: int
+    size: int
+    token: str
+    secure: bool
+
+
+def _is_secure(environ: dict[str, Any]) -> bool:
+    """``HttpRequest.is_secure`` for a WSGI environ (the proxy's header when configured)."""
+    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy:
+        header, secure_value = proxy
+        value = environ.get(header)
+        if value is not None:
+            return bool(value.split(",", 1)[0].strip() == secure_value)
+    return bool(environ.get("wsgi.url_scheme") == "https")
+
+
+def middle_chunk(environ: dict[str, Any]) -> Chunk | None:
+    """The chunk this request carries if its headers make it a middle chunk, else None."""
+    if environ.get("REQUEST_METHOD") != "PATCH":
+        return None
+    match = _PATH.match(environ.get("PATH_INFO", ""))
+    token = environ.get(_TOKEN_KEY, "")
+    length = environ.get("CONTENT_LENGTH", "")
+    offset = environ.get("HTTP_UPLOAD_OFFSET", "")
+    if (
+        match is None
+        or not token
+        or environ.get("HTTP_TUS_RESUMABLE") != TUS_VERSION
+        or environ.get("CONTENT_TYPE") != OFFSET_CONTENT_TYPE
+        or not _DIGITS.match(length)
+        or not _DIGITS.match(offset)
+        or any(name in environ for name in _NOT_A_MIDDLE_CHUNK)
+    ):
+        return None
+    size = int(length)
+    if not 0 < size <= conf.max_chunk_size():
+        return None
+    secure = _is_secure(environ)
+    if getattr(settings, "SECURE_SSL_REDIRECT", False) and not secure:
+        return None
+    return Chunk(uuid.UUID(match.group(1)), int(offset), size, token, secure)
+
+
+def _takes_lane(row: ChunkRow | None, chunk: Chunk) -> bool:
+    """Whether the row makes this a middle chunk its capability may send (see above)."""
+    if row is None or row.backend != UploadBackend.LOCAL or row.completed:
+        return False
+    now = timezone.now()
+    end = chunk.offset + chunk.size
+    return (
+        row.prefix_checked
+        and row.expires_at > now
+        and row.offset == chunk.offset
+        and (row.length is None or end < row.length)
+        and end <= (row.max_size or conf.max_size())
+        and bool(row.capability_hash)
+        and row.capability_until is not None
+        and now <= row.capability_until
+        and hmac.compare_digest(hash_token(chunk.token), row.capability_hash)
+    )
+
+
+@cache
+def _middleware_headers(secure: bool, _settings: tuple[Any, ...]) -> tuple[tuple[str, str], ...]:
+    """What Django's SecurityMiddleware and XFrameOptionsMiddleware add to a response (for
+    a secure or an insecure request), asked of them once per settings."""
+    from django.core.handlers.wsgi import WSGIRequest
+    from django.http import HttpResponse
+    from django.middleware.clickjacking import XFrameOptionsMiddleware
+    from django.middleware.security import SecurityMiddleware
+
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "PATCH",
+        "PATH_INFO": "/uploads/",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "443" if secure else "80",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.url_scheme": "https" if secure else "http",
+    }
+    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy:
+        environ[proxy[0]] = proxy[1] if secure else "http"
+    request = WSGIRequest(environ)
+    response = HttpResponse(status=204)
+    before = set(response.headers)
+    response = SecurityMiddleware(HttpResponse).process_response(request, response)
+    response = XFrameOptionsMiddleware(HttpResponse).process_response(request, response)
+    return tuple((name, value) for name, value in response.items() if name not in before)
+
+
+def _security_headers(secure: bool) -> tuple[tuple[str, str], ...]:
+    current = tuple(
+        getattr(settings, name, None)
+        for name in (
+            "SECURE_HSTS_SECONDS",
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+            "SECURE_HSTS_PRELOAD",
+            "SECURE_CONTENT_TYPE_NOSNIFF",
+            "SECURE_REFERRER_POLICY",
+            "SECURE_CROSS_ORIGIN_OPENER_POLICY",
+            "SECURE_PROXY_SSL_HEADER",
+            "X_FRAME_OPTIONS",
+        )
+    )
+    return _middleware_headers(secure, current)
+
+
+class _Refusal(Exception):
+    def __init__(self, status: int, detail: str, headers: list[tuple[str, str]] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers or []
+
+
+class ChunkLane:
+    """Middle chunks here, every other request to ``lane`` (the uploads lane)."""
+
+    def __init__(self, lane: WSGIApp) -> None:
+        self.lane = lane
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        chunk = middle_chunk(environ)
+        if chunk is None or not chunk_lane_available():
+            return self.lane(environ, start_response)
+        started = time.perf_counter()
+        db = connections[DEFAULT_DB_ALIAS]
+        db.close_if_unusable_or_obsolete()  # what Django does when a request starts
+        try:
+            row = fetch_chunk_row(chunk.upload_id)
+        except DatabaseError:
+            row = None  # the uploads lane answers (and reports) a database it cannot reach
+        if not _takes_lane(row, chunk):
+            return self.lane(environ, start_response)
+        assert row is not None
+        request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
+        token = request_id_var.set(request_id)
+        try:
+            status, headers, body = self._append(environ, chunk, row)
+            db.close_if_unusable_or_obsolete()  # and when it ends
+            headers += common_headers(environ.get("HTTP_ORIGIN", ""))
+            headers += _security_headers(chunk.secure)
+            headers.append(("X-Request-ID", request_id))
+            record_request(VIEW, "PATCH", ROUTE, status, time.perf_counter() - started)
+        finally:
+            request_id_var.reset(token)
+        start_response(f"{status} {_reason(status)}", headers)
+        return [body]
+
+    def _append(
+        self, environ: dict[str, Any], chunk: Chunk, row: ChunkRow
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """(status, headers, body): the chunk appended, or why not."""
+        received: ReceivedBody | None = None
+        try:
+            # A body cut short is kept, as on the uploads lane: its bytes are genuine.
+            received = receive_body(
+                environ["wsgi.input"], announced=chunk.size, limit=chunk.size, checksum=None
+            )
+            offset, length = row.offset, row.length
+            if received.size:
+                offset, length = self._commit(chunk, received)
+                count_acknowledged(received.size)
+            headers = [("Content-Type", "text/html; charset=utf-8")]
+            headers += upload_state_headers(offset, length, row.expires_at)
+            return 204, headers, b""
+        except _Refusal as refusal:
+            return _problem(refusal.status, refusal.detail, refusal.headers)
+        except StorageFull:
+            logger.error("upload storage is full", exc_info=True)
+            return _problem(507, _("The server's upload storage is full. Try again later."))
+        except DataLost:
+            logger.error("in-progress upload data missing", exc_info=True)
+            return _problem(500, _("This upload's data was lost on the server."))
+        except DatabaseError:
+            # Nothing was committed: tus clients send the chunk again after a 5xx.
+            logger.exception("database unavailable while storing an upload chunk")
+            status, headers, body = _problem(
+                503, _("The database is unavailable. Try again shortly.")
+            )
+            return status, [*headers, ("Retry-After", "5")], body
+        except OSError:
+            logger.exception("upload I/O error")
+            return _problem(500, _("The server could not store the data. Try again."))
+        finally:
+            if received is not None:
+                received.close()
+
+    def _commit(self, chunk: Chunk, received: ReceivedBody) -> tuple[int, int | None]:
+        """Lock, check again, write and fsync, commit: the new offset and the length."""
+        size = received.size
+        with chunk_lock(chunk.upload_id) as lock:
+            if not lock.exists:
+                raise _Refusal(404, _("There is no such upload."))
+            if lock.offset != chunk.offset:
+                raise _Refusal(
+                    409,
+                    _("Upload-Offset does not match the upload's offset."),
+                    [("Upload-Offset", str(lock.offset))],
+                )
+            if lock.completed:
+                raise _Refusal(413, _("The upload is already complete."))
+            if lock.length is not None and chunk.offset + size >= lock.length:
+                # Its length was declared while this chunk arrived, and this chunk ends the
+                # upload now: sent again, it takes the uploads lane, which completes it.
+                raise _Refusal(
+                    409,
+                    _("The upload changed while this data arrived. Send it again."),
+                    [("Upload-Offset", str(lock.offset))],
+                )
+            local_append(chunk.upload_id, chunk.offset, received.spool, size)
+            lock.commit(chunk.upload_id, chunk.offset + size, timezone.now())
+            return chunk.offset + size, lock.length
+
+
+def _problem(
+    status: int, detail: str, headers: list[tuple[str, str]] | None = None
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    body = problem_document(status, detail)
+    return status, [("Content-Type", "application/problem+json"), *(headers or [])], body
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
