@@ -14,6 +14,7 @@ of every stream and decodes a few packets of each, within a bounded number of pa
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -427,17 +428,23 @@ def _check_streams(
     if require_video and video is None:
         raise Unprocessable(_("A video was expected but the file contains only audio."))
     _check_picture_size(video)
-    starts: dict[int, float] = {}
-    ends: dict[int, float] = {}
+    # This loop runs for every packet of every answer as its upload completes (a minute of
+    # video is some 1,800-5,000 packets), on the web server: per packet it does no more
+    # than update the earliest start and the latest end over all streams.
+    seen: set[int] = set()
     tried = dict.fromkeys((s.index for s in streams), 0)
     decoded = dict.fromkeys((s.index for s in streams), 0)
+    undecoded = set(decoded)  # streams none of whose first packets decoded yet
     time_bases = {s.index: float(s.time_base or 0) for s in streams}
+    earliest, latest = math.inf, -math.inf
     packets = 0
     try:
         for packet in container.demux(streams):
-            pts = packet.pts if packet.pts is not None else packet.dts
+            pts = packet.pts
             if pts is None:
-                continue  # the demuxer's end-of-stream marker
+                pts = packet.dts
+                if pts is None:
+                    continue  # the demuxer's end-of-stream marker
             packets += 1
             if packets > budget:
                 raise Unprocessable(
@@ -447,22 +454,27 @@ def _check_streams(
             tb = time_bases[index]
             start = pts * tb
             end = start + (packet.duration or 0) * tb
-            starts[index] = min(starts.get(index, start), start)
-            ends[index] = max(ends.get(index, end), end)
-            if not decoded[index] and tried[index] < DECODE_CHECK_PACKETS and packet.size:
+            if start < earliest:
+                earliest = start
+            if end > latest:
+                latest = end
+            seen.add(index)
+            if index in undecoded and tried[index] < DECODE_CHECK_PACKETS and packet.size:
                 tried[index] += 1
                 with contextlib.suppress(av.FFmpegError):
                     decoded[index] += len(packet.decode())
-            if max(ends.values()) - min(starts.values()) > limit:
+                if decoded[index]:
+                    undecoded.discard(index)
+            if latest - earliest > limit:
                 break  # too long: no need to read further
     except av.FFmpegError as exc:
-        if not starts:
+        if not seen:
             raise Unprocessable(
                 _("This is not an audio or video file we can read (%(error)s).")
                 % {"error": _short(exc)}
             ) from exc
     for stream in streams:
-        if stream.index not in starts:
+        if stream.index not in seen:
             raise Unprocessable(_("The %(kind)s stream holds no data.") % {"kind": stream.type})
         if not decoded[stream.index]:
             # Decoders with delay (frame threads, B-frames) give their frames on flush.
@@ -473,5 +485,4 @@ def _check_streams(
                 _("The %(kind)s stream cannot be decoded: no picture or sound in it.")
                 % {"kind": stream.type}
             )
-    seconds = max(ends.values()) - min(starts.values())
-    return RecordingCheck(seconds=seconds, kinds=[s.type for s in streams], cut_off=False)
+    return RecordingCheck(seconds=latest - earliest, kinds=[s.type for s in streams], cut_off=False)
