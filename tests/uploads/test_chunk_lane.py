@@ -79,9 +79,9 @@ def lane_locks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real: Callable[..., AbstractContextManager[rows.ChunkLock]] = rows.chunk_lock
 
-    def counting(upload_id: Any) -> AbstractContextManager[rows.ChunkLock]:
+    def counting(upload_id: Any, db: Any) -> AbstractContextManager[rows.ChunkLock]:
         calls.append(str(upload_id))
-        return real(upload_id)
+        return real(upload_id, db)
 
     monkeypatch.setattr(chunklane, "chunk_lock", counting)
     return calls
@@ -166,7 +166,7 @@ def test_the_answer_is_the_uploads_lanes(
     the request id and the offset)."""
     answers = []
     for available in (True, False):
-        monkeypatch.setattr(chunklane, "chunk_lane_available", lambda a=available: a)
+        monkeypatch.setattr(chunklane, "chunk_lane_available", lambda db, a=available: a)
         rec = Recording()
         status, headers, body = rec.patch(
             b"x" * 1000, headers={"Origin": "https://careers.example"}

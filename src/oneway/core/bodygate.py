@@ -147,14 +147,17 @@ class TimedBody:
         self._error: BaseException | None = None
         self._progress = 0.0  # monotonic time of the last piece
         self._done = False  # the application has read the whole body
-        self._abandoned = threading.Event()
+        # Plain flags, not Events (two fewer locks per body): ``_abandoned`` is only ever
+        # set, and read without a lock; ``_finished`` is read and written under the stuck
+        # counter's lock.
+        self._abandoned = False
         self._started = False
-        self._finished = threading.Event()
+        self._finished = False
 
     def _pump(self) -> None:
         try:
             size = CHUNK
-            while not self._abandoned.is_set():
+            while not self._abandoned:
                 want = size if self._left is None else min(size, self._left)
                 piece = b""
                 if want > 0:
@@ -181,15 +184,14 @@ class TimedBody:
                         return
                     # Read ahead at most READ_AHEAD bytes (or what a reader waits for).
                     while (
-                        len(self._buffer) >= max(READ_AHEAD, self._wanted)
-                        and not self._abandoned.is_set()
+                        len(self._buffer) >= max(READ_AHEAD, self._wanted) and not self._abandoned
                     ):
                         self._cond.wait(0.5)
         finally:
             with self._stuck.lock:
-                if self._abandoned.is_set() and not self._finished.is_set():
+                if self._abandoned and not self._finished:
                     self._stuck.count -= 1
-                self._finished.set()
+                self._finished = True
 
     def _fill(self, size: int | None) -> None:
         """Wait until the buffer holds ``size`` bytes (a read-ahead's worth when None), the
@@ -265,10 +267,10 @@ class TimedBody:
     def abandon(self) -> None:
         """The request is answered: a helper thread still reading counts as stuck."""
         with self._stuck.lock:
-            started = self._started and not self._finished.is_set()
-            if started and not self._abandoned.is_set():
+            started = self._started and not self._finished
+            if started and not self._abandoned:
                 self._stuck.count += 1
-            self._abandoned.set()
+            self._abandoned = True
         with self._cond:
             self._cond.notify_all()
 
@@ -302,37 +304,45 @@ def _plain(
 class BodyGate:
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
-        self.slots = threading.BoundedSemaphore(int(getattr(settings, "BODY_SLOTS", 4)))
         self.idle = float(getattr(settings, "BODY_IDLE_SECONDS", 10))
         self.stuck = _Stuck()
+        # The slots: a count and their holders under one lock (a semaphore beside it cost
+        # two more lock round trips per body), and a condition for the waiters.
         self.lock = threading.Lock()
+        self.freed = threading.Condition(self.lock)
+        self.free = int(getattr(settings, "BODY_SLOTS", 4))
         self.held: dict[int, float] = {}  # slot holder -> when its body began to be read
         self.waiting = 0
 
     def _take_slot(self, key: int) -> bool:
         if self.stuck.count >= MAX_STUCK_READERS:
             return False
-        if not self.slots.acquire(blocking=False):
-            with self.lock:
-                oldest = min(self.held.values(), default=time.monotonic())
-                fast = time.monotonic() - oldest < FAST_HOLD
+        with self.lock:
+            now = time.monotonic()
+            if not self.free:
+                oldest = min(self.held.values(), default=now)
+                fast = now - oldest < FAST_HOLD
                 if self.waiting >= (FAST_WAITERS if fast else SLOT_WAITERS):
                     return False
                 self.waiting += 1
-            try:
-                if not self.slots.acquire(timeout=SLOT_WAIT):
-                    return False
-            finally:
-                with self.lock:
+                try:
+                    deadline = now + SLOT_WAIT
+                    while not self.free:
+                        left = deadline - time.monotonic()
+                        if left <= 0 or not self.freed.wait(left) and not self.free:
+                            return False
+                finally:
                     self.waiting -= 1
-        with self.lock:
-            self.held[key] = time.monotonic()
+                now = time.monotonic()
+            self.free -= 1
+            self.held[key] = now
         return True
 
     def _give_back(self, key: int) -> None:
         with self.lock:
-            self.held.pop(key, None)
-        self.slots.release()
+            if self.held.pop(key, None) is not None:
+                self.free += 1
+                self.freed.notify()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         length = _body_length(environ)
@@ -346,11 +356,14 @@ class BodyGate:
                 "The server is busy receiving other requests; try again in a few seconds.",
                 **{"Retry-After": "5"},
             )
-        released = threading.Event()
+        released = False
 
         def release() -> None:
-            if not released.is_set():
-                released.set()
+            # Called by the thread that runs the application (when it has read the whole
+            # body, and when it is done), never by two threads at once.
+            nonlocal released
+            if not released:
+                released = True
                 self._give_back(key)
 
         body = TimedBody(environ["wsgi.input"], length, self.idle, self.stuck, release)

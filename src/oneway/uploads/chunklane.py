@@ -49,11 +49,15 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oneway.core.logformat import request_id_var
+from oneway.core.metrics import REQUEST_SECONDS, REQUESTS
 from oneway.core.middleware import record_request, request_id_for
 from oneway.core.tokens import hash_token
 from oneway.uploads import conf
@@ -79,6 +83,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 VIEW = "uploads:resource"
 ROUTE = "/uploads/<uuid:upload_id>"
 _PATH = re.compile(r"/uploads/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\Z")
+_SECONDS = REQUEST_SECONDS.labels(VIEW)
 _DIGITS = re.compile(r"[0-9]{1,19}\Z")
 _TOKEN_KEY = "HTTP_" + CAPABILITY_HEADER.upper().replace("-", "_")
 # Any of these and the request is the uploads lane's.
@@ -160,9 +165,9 @@ def _takes_lane(row: ChunkRow | None, chunk: Chunk) -> bool:
 
 
 @cache
-def _middleware_headers(secure: bool, _settings: tuple[Any, ...]) -> tuple[tuple[str, str], ...]:
+def _security_headers(secure: bool) -> tuple[tuple[str, str], ...]:
     """What Django's SecurityMiddleware and XFrameOptionsMiddleware add to a response (for
-    a secure or an insecure request), asked of them once per settings."""
+    a secure or an insecure request), asked of them once (again when a setting changes)."""
     from django.core.handlers.wsgi import WSGIRequest
     from django.http import HttpResponse
     from django.middleware.clickjacking import XFrameOptionsMiddleware
@@ -187,21 +192,15 @@ def _middleware_headers(secure: bool, _settings: tuple[Any, ...]) -> tuple[tuple
     return tuple((name, value) for name, value in response.items() if name not in before)
 
 
-def _security_headers(secure: bool) -> tuple[tuple[str, str], ...]:
-    current = tuple(
-        getattr(settings, name, None)
-        for name in (
-            "SECURE_HSTS_SECONDS",
-            "SECURE_HSTS_INCLUDE_SUBDOMAINS",
-            "SECURE_HSTS_PRELOAD",
-            "SECURE_CONTENT_TYPE_NOSNIFF",
-            "SECURE_REFERRER_POLICY",
-            "SECURE_CROSS_ORIGIN_OPENER_POLICY",
-            "SECURE_PROXY_SSL_HEADER",
-            "X_FRAME_OPTIONS",
-        )
-    )
-    return _middleware_headers(secure, current)
+@receiver(setting_changed)
+def _forget_headers(**kwargs: Any) -> None:
+    _security_headers.cache_clear()
+
+
+@cache
+def _counted(status: int) -> Any:
+    """The request counter for this lane's answers with ``status`` (labelled once)."""
+    return REQUESTS.labels(VIEW, "PATCH", str(status))
 
 
 class _Refusal(Exception):
@@ -220,13 +219,15 @@ class ChunkLane:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         chunk = middle_chunk(environ)
-        if chunk is None or not chunk_lane_available():
+        if chunk is None:
+            return self.lane(environ, start_response)
+        db = connections[DEFAULT_DB_ALIAS]
+        if not chunk_lane_available(db):
             return self.lane(environ, start_response)
         started = time.perf_counter()
-        db = connections[DEFAULT_DB_ALIAS]
         db.close_if_unusable_or_obsolete()  # what Django does when a request starts
         try:
-            row = fetch_chunk_row(chunk.upload_id)
+            row = fetch_chunk_row(chunk.upload_id, db)
         except DatabaseError:
             row = None  # the uploads lane answers (and reports) a database it cannot reach
         if not _takes_lane(row, chunk):
@@ -235,19 +236,19 @@ class ChunkLane:
         request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
         token = request_id_var.set(request_id)
         try:
-            status, headers, body = self._append(environ, chunk, row)
+            status, headers, body = self._append(environ, chunk, row, db)
             db.close_if_unusable_or_obsolete()  # and when it ends
             headers += common_headers(environ.get("HTTP_ORIGIN", ""))
             headers += _security_headers(chunk.secure)
             headers.append(("X-Request-ID", request_id))
-            record_request(VIEW, "PATCH", ROUTE, status, time.perf_counter() - started)
+            _record(status, time.perf_counter() - started)
         finally:
             request_id_var.reset(token)
         start_response(f"{status} {_reason(status)}", headers)
         return [body]
 
     def _append(
-        self, environ: dict[str, Any], chunk: Chunk, row: ChunkRow
+        self, environ: dict[str, Any], chunk: Chunk, row: ChunkRow, db: BaseDatabaseWrapper
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         """(status, headers, body): the chunk appended, or why not."""
         received: ReceivedBody | None = None
@@ -258,7 +259,7 @@ class ChunkLane:
             )
             offset, length = row.offset, row.length
             if received.size:
-                offset, length = self._commit(chunk, received)
+                offset, length = self._commit(chunk, received, db)
                 count_acknowledged(received.size)
             headers = [("Content-Type", "text/html; charset=utf-8")]
             headers += upload_state_headers(offset, length, row.expires_at)
@@ -285,10 +286,12 @@ class ChunkLane:
             if received is not None:
                 received.close()
 
-    def _commit(self, chunk: Chunk, received: ReceivedBody) -> tuple[int, int | None]:
+    def _commit(
+        self, chunk: Chunk, received: ReceivedBody, db: BaseDatabaseWrapper
+    ) -> tuple[int, int | None]:
         """Lock, check again, write and fsync, commit: the new offset and the length."""
         size = received.size
-        with chunk_lock(chunk.upload_id) as lock:
+        with chunk_lock(chunk.upload_id, db) as lock:
             if not lock.exists:
                 raise _Refusal(404, _("There is no such upload."))
             if lock.offset != chunk.offset:
@@ -317,6 +320,16 @@ def _problem(
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     body = problem_document(status, detail)
     return status, [("Content-Type", "application/problem+json"), *(headers or [])], body
+
+
+def _record(status: int, elapsed: float) -> None:
+    """``record_request`` for this lane's one view and method, with the metrics' children
+    looked up once."""
+    if getattr(settings, "LOG_FORMAT", "plain") == "json":
+        record_request(VIEW, "PATCH", ROUTE, status, elapsed)
+        return
+    _counted(status).inc()
+    _SECONDS.observe(elapsed)
 
 
 def _reason(status: int) -> str:

@@ -1,5 +1,6 @@
 """Upload settings with their defaults (settings.py sets them from ONEWAY_UPLOAD_*)."""
 
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -12,7 +13,13 @@ PREFIX_SIZE = 64
 
 
 def temp_dir() -> Path:
-    return Path(settings.UPLOAD_TEMP_DIR)
+    return _as_path(settings.UPLOAD_TEMP_DIR)
+
+
+@lru_cache(maxsize=16)
+def _as_path(value: str | Path) -> Path:
+    # Every chunk asks: building a Path each time cost more than writing the chunk's row.
+    return Path(value)
 
 
 def max_size() -> int:

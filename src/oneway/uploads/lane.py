@@ -13,7 +13,9 @@ keeps what they do need, in the same order as the site's stack:
 - ``XFrameOptionsMiddleware``: the same framing rule as every other response.
 
 ``oneway.wsgi.application`` sends paths under ``/uploads/`` here and everything else to
-Django's normal handler. Both are Django handlers: signals (request_started/finished, which
+Django's normal handler; the middle chunks of recordings (nearly every upload request) are
+answered before this handler by the chunk lane (chunklane.py), which hands it everything
+else. Both are Django handlers: signals (request_started/finished, which
 recycle database connections), exception handling and URL resolution are Django's own; the
 lane only resolves against the upload URLs (``lane_urls``) instead of the whole site's.
 """

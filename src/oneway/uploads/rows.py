@@ -175,15 +175,17 @@ class TwoTripLock:
 
 
 @contextmanager
-def _two_trips(select_sql: str, upload_id: uuid.UUID) -> Iterator[tuple[BaseDatabaseWrapper, Any]]:
+def _two_trips(
+    select_sql: str, upload_id: uuid.UUID, db: BaseDatabaseWrapper | None = None
+) -> Iterator[tuple[BaseDatabaseWrapper, Any]]:
     """``BEGIN; <select_sql> FOR UPDATE`` as one query; the block gets the connection and
     the cursor positioned on the row, sends ``...; COMMIT`` or leaves, and whatever
     happened, a transaction still open or aborted is rolled back before the connection is
-    used again."""
-    assert can_lock_in_two_trips(), "needs PostgreSQL outside atomic blocks"
+    used again. ``db``: this thread's connection, if the caller has it at hand."""
     import psycopg
 
-    db = _db()
+    db = db or _db()
+    assert _native(db) and not db.in_atomic_block, "needs PostgreSQL outside atomic blocks"
     pk = _PK.get_db_prep_value(upload_id, db)
     db.ensure_connection()
     raw = db.connection
@@ -261,14 +263,15 @@ def _columns_sql(names: tuple[str, ...], for_update: bool) -> str:
     return sql + (" FOR UPDATE" if for_update else "")
 
 
-def chunk_lane_available() -> bool:
-    """The chunk lane needs PostgreSQL through psycopg 3 (its two-round-trip lock)."""
-    return can_lock_in_two_trips()
+def chunk_lane_available(db: BaseDatabaseWrapper) -> bool:
+    """The chunk lane needs PostgreSQL through psycopg 3 (its two-round-trip lock), outside
+    any atomic block. ``db`` is this thread's connection."""
+    return _native(db) and not db.in_atomic_block
 
 
-def fetch_chunk_row(upload_id: uuid.UUID) -> ChunkRow | None:
-    """The columns a middle chunk checks, or None if there is no such upload."""
-    db = _db()
+def fetch_chunk_row(upload_id: uuid.UUID, db: BaseDatabaseWrapper) -> ChunkRow | None:
+    """The columns a middle chunk checks, or None if there is no such upload. ``db`` is
+    this thread's connection."""
     with _cursor(db) as cursor:
         cursor.execute(_columns_sql(_CHUNK_COLUMNS, False), [upload_id])
         row = cursor.fetchone()
@@ -305,8 +308,9 @@ class ChunkLock:
 
 
 @contextmanager
-def chunk_lock(upload_id: uuid.UUID) -> Iterator[ChunkLock]:
+def chunk_lock(upload_id: uuid.UUID, db: BaseDatabaseWrapper) -> Iterator[ChunkLock]:
     """``row_lock_in_two_trips`` for the chunk lane: the three columns another request may
-    have changed, locked; ``commit`` or leave (a rollback)."""
-    with _two_trips(_columns_sql(_LOCKED_COLUMNS, True), upload_id) as (_db, cursor):
+    have changed, locked; ``commit`` or leave (a rollback). ``db``: this thread's
+    connection."""
+    with _two_trips(_columns_sql(_LOCKED_COLUMNS, True), upload_id, db) as (_db, cursor):
         yield ChunkLock(cursor, cursor.fetchone())
