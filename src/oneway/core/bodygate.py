@@ -198,9 +198,7 @@ class TimedBody:
         body ended, or it failed; BodyTimeout after ``idle`` seconds without a piece."""
         with self._cond:
             if not self._started:
-                self._progress = time.monotonic()
-                self._started = True
-                _readers.run(self._pump)
+                self._begin()
             while True:
                 if len(self._buffer) >= (READ_AHEAD if size is None else size):
                     break
@@ -218,9 +216,25 @@ class TimedBody:
             self._wanted = 0
             self._cond.notify_all()
 
+    def start(self) -> None:
+        """Begin reading the client now, before the application asks: an upload's body
+        arrives while its row is read, and is there when the application wants it."""
+        with self._cond:
+            if not self._started:
+                self._begin()
+
+    def _begin(self) -> None:
+        # With self._cond held.
+        self._progress = time.monotonic()
+        self._started = True
+        _readers.run(self._pump)
+
     def _take(self, size: int) -> bytes:
         with self._cond:
-            data = bytes(self._buffer[:size])
+            # One copy (a slice of the bytearray, then bytes of it, would be two); the view
+            # is released before the buffer shrinks.
+            with memoryview(self._buffer) as view:
+                data = bytes(view[:size])
             del self._buffer[:size]
             self._cond.notify_all()  # room for the helper to read ahead
         return data
@@ -381,6 +395,8 @@ class BodyGate:
                 environ["wsgi.input"] = io.BytesIO(data)
             else:
                 environ["wsgi.input"] = body
+                if is_upload:
+                    body.start()
             # The application has read what it needs once it returns (Django and the upload
             # views read bodies before answering).
             return self.app(environ, start_response)
