@@ -136,7 +136,9 @@ def test_killed_worker_leaves_nothing_half_written_and_the_job_is_redone(
         "rendition.mp4",
         "thumbnail.jpg",
     ]
-    assert list(work_root.iterdir()) == [], "scratch folders cleaned up"
+    # The worker removes its scratch folder once the outcome is committed (and a queued
+    # transcript job may be using one of its own): wait for it, do not race it.
+    wait_for(lambda: list(work_root.iterdir()) == [], 60, "scratch folders cleaned up")
     # It was the new worker's start-up sweep that found the job, not a later periodic one.
     assert (
         "media sweep at worker start-up: {'requeued': 1" in (tmp_path / "worker-1.log").read_text()
