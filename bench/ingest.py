@@ -699,6 +699,9 @@ def main() -> None:
         help="baselines (_ingest_baselines.py) to measure in the same run; '' for none",
     )
     parser.add_argument("--baseline-levels", default="1000")
+    parser.add_argument(
+        "--baselines-first", action="store_true", help="measure the baselines before Oneway"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="oneway-bench-ingest-"))
@@ -726,43 +729,48 @@ def main() -> None:
     server: Server | None = None
     try:
         env["DATABASE_URL"] = prepare_database(args.admin_url, db_name, env)
-        server = Server(env, args.workers, args.threads, workdir / "granian.log")
-        server.start()
         pg = (args.admin_url, db_name)
-        print(HEADER)
-        results = measure_levels(server, args, pg, workdir, stream, env)
-        if not args.no_profile:
-            profiles = asyncio.run(profile_under_load(server, args, pg, workdir, stream, env))
-            for mode, data in profiles.items():
-                if mode == "level":
-                    continue
-                print(f"\nprofile of one worker at {args.profile_level} candidates, {mode}:")
-                for name, share in data["categories"].items():
-                    print(f"  {share:5.1f}%  {name}")
-                print("  top frames:")
-                for name, share in data["top_frames"]:
-                    print(f"  {share:5.1f}%  {name}")
-        server.stop()
-        server = None
-        for name in [b for b in args.baselines.split(",") if b]:
-            print(f"\nbaseline '{name}' (_ingest_baselines.py), same generator and granian:")
-            server = Server(
-                {**env, "ONEWAY_BENCH_BASELINE": name},
-                args.workers,
-                args.threads,
-                workdir / "granian.log",
-            )
-            server.start()
-            print(HEADER)
-            measured = measure_levels(server, args, pg, workdir, stream, env, args.baseline_levels)
-            baselines[name] = measured
-            server.stop()
-            server = None
+        names = [b for b in args.baselines.split(",") if b]
+        # Oneway first by default; --baselines-first swaps the order, to tell a difference
+        # between the servers from what a run's order does to the machine (PostgreSQL's
+        # checkpoints and table state, the page cache, the load left by the level before).
+        for phase in ["baselines", "oneway"] if args.baselines_first else ["oneway", "baselines"]:
+            if phase == "oneway":
+                print("\nOneway:")
+                server = Server(env, args.workers, args.threads, workdir / "granian.log")
+                server.start()
+                print(HEADER)
+                results = measure_levels(server, args, pg, workdir, stream, env)
+                if not args.no_profile:
+                    profiles = asyncio.run(
+                        profile_under_load(server, args, pg, workdir, stream, env)
+                    )
+                    print_profiles(profiles, args.profile_level)
+                server.stop()
+                server = None
+                continue
+            for name in names:
+                print(f"\nbaseline '{name}' (_ingest_baselines.py), same generator and granian:")
+                server = Server(
+                    {**env, "ONEWAY_BENCH_BASELINE": name},
+                    args.workers,
+                    args.threads,
+                    workdir / "granian.log",
+                )
+                server.start()
+                print(HEADER)
+                baselines[name] = measure_levels(
+                    server, args, pg, workdir, stream, env, args.baseline_levels
+                )
+                server.stop()
+                server = None
+        print()
+        for name, measured in baselines.items():
             for base in measured:
                 ours = next((r for r in results if r["candidates"] == base["candidates"]), None)
                 if ours is not None and base["achieved_patch_per_s"]:
                     print(
-                        f"       Oneway / {name} at {base['candidates']}: acknowledged rate "
+                        f"Oneway / {name} at {base['candidates']}: acknowledged rate "
                         f"{ours['achieved_patch_per_s'] / base['achieved_patch_per_s']:.2f}, "
                         f"server CPU per PATCH {ours['cpu_ms_per_patch']['server'] / max(base['cpu_ms_per_patch']['server'], 0.01):.2f}"
                     )
@@ -778,6 +786,18 @@ def main() -> None:
         args.json.write_text(
             json.dumps({"levels": results, "profiles": profiles, "baselines": baselines}, indent=2)
         )
+
+
+def print_profiles(profiles: dict[str, Any], level: int) -> None:
+    for mode, data in profiles.items():
+        if mode == "level":
+            continue
+        print(f"\nprofile of one worker at {level} candidates, {mode}:")
+        for name, share in data["categories"].items():
+            print(f"  {share:5.1f}%  {name}")
+        print("  top frames:")
+        for name, share in data["top_frames"]:
+            print(f"  {share:5.1f}%  {name}")
 
 
 HEADER = (
