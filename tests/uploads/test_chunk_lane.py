@@ -166,7 +166,7 @@ def test_the_answer_is_the_uploads_lanes(
     the request id and the offset)."""
     answers = []
     for available in (True, False):
-        monkeypatch.setattr(chunklane, "chunk_lane_available", lambda db, a=available: a)
+        monkeypatch.setattr(chunklane, "can_lock_in_two_trips", lambda db, a=available: a)
         rec = Recording()
         status, headers, body = rec.patch(
             b"x" * 1000, headers={"Origin": "https://careers.example"}

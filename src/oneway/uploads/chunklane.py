@@ -36,7 +36,6 @@ side).
 
 from __future__ import annotations
 
-import hmac
 import io
 import logging
 import re
@@ -59,19 +58,25 @@ from django.utils.translation import gettext as _
 from oneway.core.logformat import request_id_var
 from oneway.core.metrics import REQUEST_SECONDS, REQUESTS
 from oneway.core.middleware import record_request, request_id_for
-from oneway.core.tokens import hash_token
 from oneway.uploads import conf
 from oneway.uploads.backends import local_append
-from oneway.uploads.fsio import DataLost, StorageFull
 from oneway.uploads.models import UploadBackend
-from oneway.uploads.rows import ChunkRow, chunk_lane_available, chunk_lock, fetch_chunk_row
-from oneway.uploads.services import ReceivedBody, count_acknowledged, receive_body
+from oneway.uploads.rows import ChunkRow, can_lock_in_two_trips, chunk_lock, fetch_chunk_row
+from oneway.uploads.services import (
+    ReceivedBody,
+    TusError,
+    capability_matches,
+    count_acknowledged,
+    receive_body,
+)
 from oneway.uploads.views import (
     CAPABILITY_HEADER,
     OFFSET_CONTENT_TYPE,
+    REFUSALS,
     TUS_VERSION,
     common_headers,
     problem_document,
+    refusal,
     upload_state_headers,
 )
 
@@ -157,10 +162,7 @@ def _takes_lane(row: ChunkRow | None, chunk: Chunk) -> bool:
         and row.offset == chunk.offset
         and (row.length is None or end < row.length)
         and end <= (row.max_size or conf.max_size())
-        and bool(row.capability_hash)
-        and row.capability_until is not None
-        and now <= row.capability_until
-        and hmac.compare_digest(hash_token(chunk.token), row.capability_hash)
+        and capability_matches(chunk.token, row.capability_hash, row.capability_until, now)
     )
 
 
@@ -203,14 +205,6 @@ def _counted(status: int) -> Any:
     return REQUESTS.labels(VIEW, "PATCH", str(status))
 
 
-class _Refusal(Exception):
-    def __init__(self, status: int, detail: str, headers: list[tuple[str, str]] | None = None):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.headers = headers or []
-
-
 class ChunkLane:
     """Middle chunks here, every other request to ``lane`` (the uploads lane)."""
 
@@ -222,7 +216,7 @@ class ChunkLane:
         if chunk is None:
             return self.lane(environ, start_response)
         db = connections[DEFAULT_DB_ALIAS]
-        if not chunk_lane_available(db):
+        if not can_lock_in_two_trips(db):
             return self.lane(environ, start_response)
         started = time.perf_counter()
         db.close_if_unusable_or_obsolete()  # what Django does when a request starts
@@ -264,14 +258,6 @@ class ChunkLane:
             headers = [("Content-Type", "text/html; charset=utf-8")]
             headers += upload_state_headers(offset, length, row.expires_at)
             return 204, headers, b""
-        except _Refusal as refusal:
-            return _problem(refusal.status, refusal.detail, refusal.headers)
-        except StorageFull:
-            logger.error("upload storage is full", exc_info=True)
-            return _problem(507, _("The server's upload storage is full. Try again later."))
-        except DataLost:
-            logger.error("in-progress upload data missing", exc_info=True)
-            return _problem(500, _("This upload's data was lost on the server."))
         except DatabaseError:
             # Nothing was committed: tus clients send the chunk again after a 5xx.
             logger.exception("database unavailable while storing an upload chunk")
@@ -279,9 +265,9 @@ class ChunkLane:
                 503, _("The database is unavailable. Try again shortly.")
             )
             return status, [*headers, ("Retry-After", "5")], body
-        except OSError:
-            logger.exception("upload I/O error")
-            return _problem(500, _("The server could not store the data. Try again."))
+        except REFUSALS as error:  # the uploads lane's answers to the same failures
+            status, detail, extra = refusal(error)
+            return _problem(status, detail, list(extra.items()))
         finally:
             if received is not None:
                 received.close()
@@ -293,22 +279,22 @@ class ChunkLane:
         size = received.size
         with chunk_lock(chunk.upload_id, db) as lock:
             if not lock.exists:
-                raise _Refusal(404, _("There is no such upload."))
+                raise TusError(404, _("There is no such upload."))
             if lock.offset != chunk.offset:
-                raise _Refusal(
+                raise TusError(
                     409,
                     _("Upload-Offset does not match the upload's offset."),
-                    [("Upload-Offset", str(lock.offset))],
+                    {"Upload-Offset": str(lock.offset)},
                 )
             if lock.completed:
-                raise _Refusal(413, _("The upload is already complete."))
+                raise TusError(413, _("The upload is already complete."))
             if lock.length is not None and chunk.offset + size >= lock.length:
                 # Its length was declared while this chunk arrived, and this chunk ends the
                 # upload now: sent again, it takes the uploads lane, which completes it.
-                raise _Refusal(
+                raise TusError(
                     409,
                     _("The upload changed while this data arrived. Send it again."),
-                    [("Upload-Offset", str(lock.offset))],
+                    {"Upload-Offset": str(lock.offset)},
                 )
             local_append(chunk.upload_id, chunk.offset, received.spool, size)
             lock.commit(chunk.upload_id, chunk.offset + size, timezone.now())

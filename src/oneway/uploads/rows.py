@@ -149,10 +149,11 @@ def save_upload_fields(upload: Upload, names: Iterable[str]) -> None:
         cursor.execute(sql, params)
 
 
-def can_lock_in_two_trips() -> bool:
-    """Whether ``row_lock_in_two_trips`` can run here: PostgreSQL, outside any atomic
-    block (it runs its own transaction, which Django's must not wrap)."""
-    db = _db()
+def can_lock_in_two_trips(db: BaseDatabaseWrapper | None = None) -> bool:
+    """Whether ``row_lock_in_two_trips`` (or ``chunk_lock``) can run here: PostgreSQL,
+    outside any atomic block (it runs its own transaction, which Django's must not wrap).
+    ``db``: this thread's connection, if the caller has it at hand."""
+    db = db or _db()
     return _native(db) and not db.in_atomic_block
 
 
@@ -185,7 +186,7 @@ def _two_trips(
     import psycopg
 
     db = db or _db()
-    assert _native(db) and not db.in_atomic_block, "needs PostgreSQL outside atomic blocks"
+    assert can_lock_in_two_trips(db), "needs PostgreSQL outside atomic blocks"
     pk = _PK.get_db_prep_value(upload_id, db)
     db.ensure_connection()
     raw = db.connection
@@ -261,12 +262,6 @@ def _columns_sql(names: tuple[str, ...], for_update: bool) -> str:
     table = quote(Upload._meta.db_table)
     sql = f"SELECT {columns} FROM {table} WHERE {quote(_PK.column)} = %s"  # noqa: S608
     return sql + (" FOR UPDATE" if for_update else "")
-
-
-def chunk_lane_available(db: BaseDatabaseWrapper) -> bool:
-    """The chunk lane needs PostgreSQL through psycopg 3 (its two-round-trip lock), outside
-    any atomic block. ``db`` is this thread's connection."""
-    return _native(db) and not db.in_atomic_block
 
 
 def fetch_chunk_row(upload_id: uuid.UUID, db: BaseDatabaseWrapper) -> ChunkRow | None:

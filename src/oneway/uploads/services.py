@@ -107,11 +107,19 @@ def _actor_label(upload: Upload) -> str:
 def capability_allows(upload: Upload, token: str, now: datetime | None = None) -> bool:
     """Whether ``token`` is this upload's capability and still valid (no query: the row
     is the one the request already read)."""
-    if not (token and upload.capability_hash and upload.capability_until):
+    return capability_matches(token, upload.capability_hash, upload.capability_until, now)
+
+
+def capability_matches(
+    token: str, digest: str, until: datetime | None, now: datetime | None = None
+) -> bool:
+    """Whether ``token`` is the capability stored as ``digest`` and ``until`` is not past
+    (``capability_allows`` for the columns alone, as the chunk lane reads them)."""
+    if not (token and digest and until):
         return False
-    if (now or timezone.now()) > upload.capability_until:
+    if (now or timezone.now()) > until:
         return False
-    return hmac.compare_digest(hash_token(token), upload.capability_hash)
+    return hmac.compare_digest(hash_token(token), digest)
 
 
 def upload_create(

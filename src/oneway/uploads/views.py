@@ -225,27 +225,37 @@ def _get_upload(upload_id: UUID) -> Upload:
 # --- Views ----------------------------------------------------------------------------
 
 
+# What an upload request may fail with, answered by ``refusal`` (the chunk lane too).
+REFUSALS = (TusError, StorageFull, StorageUnavailable, DataLost, OSError)
+
+
+def refusal(error: BaseException) -> tuple[int, str, dict[str, str]]:
+    """(status, detail, headers) answering one of ``REFUSALS`` (logged unless it is a
+    TusError, which answers a client's own mistake)."""
+    if isinstance(error, TusError):
+        return error.status, error.message, error.headers
+    if isinstance(error, StorageFull):
+        logger.error("upload storage is full", exc_info=error)
+        return 507, _("The server's upload storage is full. Try again later."), {}
+    if isinstance(error, StorageUnavailable):
+        logger.error("object storage unavailable", exc_info=error)
+        return 503, _("The storage is unavailable. Try again shortly."), {"Retry-After": "5"}
+    if isinstance(error, DataLost):
+        logger.error("in-progress upload data missing", exc_info=error)
+        return 500, _("This upload's data was lost on the server."), {}
+    # An OSError: nothing was committed, and the client retries (tus clients do on 5xx).
+    logger.error("upload I/O error", exc_info=error)
+    return 500, _("The server could not store the data. Try again."), {}
+
+
 def _handle(request: HttpRequest, handler: object, *args: object) -> HttpResponse:
     try:
         response = handler(request, *args)  # type: ignore[operator]
-    except TusError as error:
-        response = _problem(error.status, error.message, error.headers)
-        if error.status == 412:
+    except REFUSALS as error:
+        status, detail, headers = refusal(error)
+        response = _problem(status, detail, headers)
+        if status == 412:
             response["Tus-Version"] = TUS_VERSION
-    except StorageFull:
-        logger.error("upload storage is full", exc_info=True)
-        response = _problem(507, _("The server's upload storage is full. Try again later."))
-    except StorageUnavailable:
-        logger.error("object storage unavailable", exc_info=True)
-        response = _problem(503, _("The storage is unavailable. Try again shortly."))
-        response["Retry-After"] = "5"
-    except DataLost:
-        logger.error("in-progress upload data missing", exc_info=True)
-        response = _problem(500, _("This upload's data was lost on the server."))
-    except OSError:
-        # Nothing was committed: the client retries (tus clients do on 5xx).
-        logger.exception("upload I/O error")
-        response = _problem(500, _("The server could not store the data. Try again."))
     if _method_or_none(request) == "HEAD":
         response.content = b""
     return _finish(request, response)
