@@ -235,6 +235,10 @@ def test_reviewer_reviews_a_completed_candidate(
     page.keyboard.press(">")
     assert media_state(page)["rate"] == 1.75
     page.keyboard.press("<")
+    # Two quick changes are saved one after the other: the last one stays.
+    page.wait_for_function("() => !window.reviewPage.savingRate")
+    reviewer.refresh_from_db()
+    assert reviewer.preferences["playback_rate"] == 1.5
 
     # Captions in the transcript's language, made from its word timings.
     track = page.locator("video track").first

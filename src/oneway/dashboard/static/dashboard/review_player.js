@@ -170,6 +170,7 @@ export class ReviewPage {
     this.active = this.players[0] || null;
     this.rateSelect = root.querySelector("[data-playback-rate]");
     this.rate = this.rateSelect ? parseFloat(this.rateSelect.value) || 1 : 1;
+    this.savedRate = this.rate;
     const toolbar = root.querySelector("[data-review-toolbar]");
     this.preferencesUrl = toolbar ? toolbar.dataset.preferencesUrl : "";
     this.applyRate();
@@ -203,18 +204,34 @@ export class ReviewPage {
     if (this.rateSelect) this.rateSelect.value = String(nearest);
     this.applyRate();
     announce(`${nearest}×`);
-    if (remember && this.preferencesUrl) {
-      fetch(this.preferencesUrl, {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/json",
-          Accept: "application/json",
-          "X-CSRFToken": csrfToken(),
-        },
-        credentials: "same-origin",
-        body: JSON.stringify({ playback_rate: nearest }),
-      }).catch(() => {});
-    }
+    if (remember && this.preferencesUrl) this.saveRate();
+  }
+
+  // One save in flight at a time, the latest choice last: two quick changes
+  // (">" then "<") must not reach the server in the other order.
+  saveRate() {
+    if (this.savingRate) return;
+    const rate = this.rate;
+    if (rate === this.savedRate) return;
+    this.savingRate = true;
+    fetch(this.preferencesUrl, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": csrfToken(),
+      },
+      credentials: "same-origin",
+      body: JSON.stringify({ playback_rate: rate }),
+    })
+      .then((response) => {
+        if (response.ok) this.savedRate = rate;
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.savingRate = false;
+        if (this.rate !== rate) this.saveRate();
+      });
   }
 
   playerFor(answerId) {
