@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import io
 import queue
+from collections import deque
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -141,7 +142,10 @@ class TimedBody:
         self._idle = idle
         self._stuck = stuck
         self._cond = threading.Condition(threading.Lock())
-        self._buffer = bytearray()  # read from the client, not yet by the application
+        # Read from the client, not yet by the application: the pieces as the server gave
+        # them (an application reading a piece whole gets it without a copy).
+        self._pieces: deque[bytes] = deque()
+        self._buffered = 0
         self._wanted = 0  # what a waiting reader needs in the buffer (0: nobody waits)
         self._ended = False  # the helper has read the whole body
         self._error: BaseException | None = None
@@ -175,16 +179,18 @@ class TimedBody:
                 if self._left is not None:
                     self._left -= len(piece)
                 with self._cond:
-                    self._buffer += piece
+                    if piece:
+                        self._pieces.append(piece)
+                        self._buffered += len(piece)
                     self._progress = time.monotonic()
                     self._ended = not piece or self._left == 0
-                    if self._ended or len(self._buffer) >= self._wanted > 0:
+                    if self._ended or self._buffered >= self._wanted > 0:
                         self._cond.notify_all()
                     if self._ended:
                         return
                     # Read ahead at most READ_AHEAD bytes (or what a reader waits for).
                     while (
-                        len(self._buffer) >= max(READ_AHEAD, self._wanted) and not self._abandoned
+                        self._buffered >= max(READ_AHEAD, self._wanted) and not self._abandoned
                     ):
                         self._cond.wait(0.5)
         finally:
@@ -200,7 +206,7 @@ class TimedBody:
             if not self._started:
                 self._begin()
             while True:
-                if len(self._buffer) >= (READ_AHEAD if size is None else size):
+                if self._buffered >= (READ_AHEAD if size is None else size):
                     break
                 if self._ended:
                     self._done = True
@@ -229,25 +235,35 @@ class TimedBody:
         self._started = True
         _readers.run(self._pump)
 
-    def _take(self, size: int) -> bytes:
+    def _take_pieces(self, size: int) -> list[bytes]:
+        """The first ``size`` buffered bytes as the pieces they arrived in (only a piece
+        cut in two is copied)."""
+        taken = []
         with self._cond:
-            # One copy (a slice of the bytearray, then bytes of it, would be two); the view
-            # is released before the buffer shrinks.
-            with memoryview(self._buffer) as view:
-                data = bytes(view[:size])
-            del self._buffer[:size]
+            while size > 0 and self._pieces:
+                piece = self._pieces[0]
+                if len(piece) <= size:
+                    taken.append(self._pieces.popleft())
+                else:
+                    taken.append(piece[:size])
+                    self._pieces[0] = piece[size:]
+                size -= len(taken[-1])
+                self._buffered -= len(taken[-1])
             self._cond.notify_all()  # room for the helper to read ahead
-        return data
+        return taken
 
-    def _consumed(self, data: bytes) -> bytes:
+    def _take(self, size: int) -> bytes:
+        pieces = self._take_pieces(size)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    def _consumed(self, count: int) -> None:
         """Once the application has the whole body, its slot is free for another reader:
         the thread no longer waits on the client."""
         if self._unread is not None:
-            self._unread -= len(data)
+            self._unread -= count
         if self._on_complete is not None and (self._done or self._unread == 0):
             self._on_complete()
             self._on_complete = None
-        return data
 
     def read(self, size: int | None = -1) -> bytes:
         """Up to ``size`` bytes (all when -1/None), fewer only at the end of the body."""
@@ -255,17 +271,28 @@ class TimedBody:
             chunks = []
             while not self._done:
                 self._fill(None)
-                chunks.append(self._take(len(self._buffer)))
-            chunks.append(self._take(len(self._buffer)))
-            return self._consumed(b"".join(chunks))
+                chunks.extend(self._take_pieces(self._buffered))
+            chunks.extend(self._take_pieces(self._buffered))
+            data = b"".join(chunks)
+        else:
+            self._fill(size)
+            data = self._take(size)
+        self._consumed(len(data))
+        return data
+
+    def read_pieces(self, size: int) -> list[bytes]:
+        """Up to ``size`` bytes as a list of pieces (empty at the end of the body): what
+        ``read`` gives, without joining the pieces into one copy."""
         self._fill(size)
-        return self._consumed(self._take(size))
+        pieces = self._take_pieces(size)
+        self._consumed(sum(map(len, pieces)))
+        return pieces
 
     def readline(self, size: int | None = -1) -> bytes:
         while True:
             with self._cond:
-                end = self._buffer.find(b"\n") + 1
-                have = len(self._buffer)
+                end = self._line_end()
+                have = self._buffered
             if end or self._done or (size is not None and 0 <= size <= have):
                 break
             self._fill(have + 1)
@@ -273,7 +300,20 @@ class TimedBody:
             end = have
         if size is not None and size >= 0:
             end = min(end, size)
-        return self._consumed(self._take(end))
+        data = self._take(end)
+        self._consumed(len(data))
+        return data
+
+    def _line_end(self) -> int:
+        """With self._cond held: how many buffered bytes make the first line (0: no
+        newline yet)."""
+        seen = 0
+        for piece in self._pieces:
+            found = piece.find(b"\n")
+            if found >= 0:
+                return seen + found + 1
+            seen += len(piece)
+        return 0
 
     def __iter__(self) -> Any:
         return iter(self.readline, b"")

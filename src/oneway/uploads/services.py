@@ -218,28 +218,38 @@ def receive_body(
     bytes answers 413. A body cut short (the client went away) is kept: its bytes are
     genuine, and keeping them spares a phone on a bad connection from resending them.
     """
-    spool = Spool(conf.temp_dir(), conf.memory_buffer())
+    memory = conf.memory_buffer()
+    spool = Spool(conf.temp_dir(), memory)
     hasher = CHECKSUM_ALGORITHMS[checksum.algorithm]() if checksum else None
+    # The body gate's stream hands over the pieces it read without joining them.
+    read_pieces = getattr(stream, "read_pieces", None)
     size = 0
     whole = True
     try:
         while announced is None or size < announced:
-            want = conf.READ_SIZE if announced is None else min(conf.READ_SIZE, announced - size)
+            if announced is None:
+                want = conf.READ_SIZE
+            else:
+                # A body that fits in memory is asked for at once (one wait for the body
+                # gate), a larger one a READ_SIZE at a time.
+                rest = announced - size
+                want = rest if announced <= memory else min(conf.READ_SIZE, rest)
             try:
-                block = stream.read(want)
+                blocks = read_pieces(want) if read_pieces else [stream.read(want)]
             except Exception:  # the server's input stream: any failure is a dropped client
                 logger.info("upload body read interrupted after %d bytes", size, exc_info=True)
                 whole = False
                 break
-            if not block:
+            if not blocks or not blocks[0]:
                 whole = announced is None
                 break
-            size += len(block)
-            if size > limit:
-                raise TusError(413, _("The request body is larger than allowed."))
-            if hasher is not None:
-                hasher.update(block)
-            spool.write(block)
+            for block in blocks:
+                size += len(block)
+                if size > limit:
+                    raise TusError(413, _("The request body is larger than allowed."))
+                if hasher is not None:
+                    hasher.update(block)
+                spool.write(block)
     except OSError as exc:
         spool.close()
         if exc.errno in DISK_FULL_ERRNOS:
