@@ -32,9 +32,9 @@ from __future__ import annotations
 
 import io
 import queue
-from collections import deque
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -189,9 +189,7 @@ class TimedBody:
                     if self._ended:
                         return
                     # Read ahead at most READ_AHEAD bytes (or what a reader waits for).
-                    while (
-                        self._buffered >= max(READ_AHEAD, self._wanted) and not self._abandoned
-                    ):
+                    while self._buffered >= max(READ_AHEAD, self._wanted) and not self._abandoned:
                         self._cond.wait(0.5)
         finally:
             with self._stuck.lock:

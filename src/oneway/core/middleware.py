@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -74,7 +74,7 @@ def view_label(request: HttpRequest) -> str:
 
 def request_id_for(given: str) -> str:
     """The proxy's request id when it looks like one, else a new one."""
-    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    return given if _REQUEST_ID.match(given) else os.urandom(16).hex()
 
 
 def record_request(view: str, method: str, route: str, status: int, elapsed: float) -> None:

@@ -297,7 +297,7 @@ class ChunkLane:
                     {"Upload-Offset": str(lock.offset)},
                 )
             local_append(chunk.upload_id, chunk.offset, received.spool, size)
-            lock.commit(chunk.upload_id, chunk.offset + size, timezone.now())
+            lock.commit(chunk.upload_id, chunk.offset + size)
             return chunk.offset + size, lock.length
 
 
