@@ -15,6 +15,10 @@ granian and load generator, never part of the product:
     bytes and commit the new offset (the same three round trips and the same fsync as
     Oneway's middle-chunk path). Anything else (creating, completing) goes to Oneway's own
     application. What a Python server cannot do with less work per chunk.
+
+``gated``
+    ``durable`` behind the body gate (``oneway.core.bodygate``), as Oneway's lanes are:
+    ``durable`` and ``gated`` measured in the same run tell the gate's cost from the rest.
 """
 
 from __future__ import annotations

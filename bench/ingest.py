@@ -40,6 +40,7 @@ import resource
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -76,6 +77,13 @@ def make_app() -> Any:
         from _ingest_baselines import durable_app
 
         return durable_app(application, CAPABILITY_HEADER)
+    if baseline == "gated":
+        # ``durable`` behind the body gate, as Oneway's own lanes are: what the gate costs.
+        from _ingest_baselines import durable_app
+
+        from oneway.core.bodygate import BodyGate
+
+        return BodyGate(durable_app(application.app, CAPABILITY_HEADER))
     return application
 
 
@@ -702,6 +710,13 @@ def main() -> None:
     parser.add_argument(
         "--baselines-first", action="store_true", help="measure the baselines before Oneway"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the whole comparison this many times, the order swapped each round, and "
+        "print the median ratios",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="oneway-bench-ingest-"))
@@ -727,6 +742,7 @@ def main() -> None:
     baselines: dict[str, list[dict[str, Any]]] = {}
     profiles: dict[str, Any] = {}
     server: Server | None = None
+    rounds: list[tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]] = []
     try:
         env["DATABASE_URL"] = prepare_database(args.admin_url, db_name, env)
         pg = (args.admin_url, db_name)
@@ -734,46 +750,51 @@ def main() -> None:
         # Oneway first by default; --baselines-first swaps the order, to tell a difference
         # between the servers from what a run's order does to the machine (PostgreSQL's
         # checkpoints and table state, the page cache, the load left by the level before).
-        for phase in ["baselines", "oneway"] if args.baselines_first else ["oneway", "baselines"]:
-            if phase == "oneway":
-                print("\nOneway:")
-                server = Server(env, args.workers, args.threads, workdir / "granian.log")
-                server.start()
-                print(HEADER)
-                results = measure_levels(server, args, pg, workdir, stream, env)
-                if not args.no_profile:
-                    profiles = asyncio.run(
-                        profile_under_load(server, args, pg, workdir, stream, env)
-                    )
-                    print_profiles(profiles, args.profile_level)
-                server.stop()
-                server = None
-                continue
-            for name in names:
-                print(f"\nbaseline '{name}' (_ingest_baselines.py), same generator and granian:")
-                server = Server(
-                    {**env, "ONEWAY_BENCH_BASELINE": name},
-                    args.workers,
-                    args.threads,
-                    workdir / "granian.log",
-                )
-                server.start()
-                print(HEADER)
-                baselines[name] = measure_levels(
-                    server, args, pg, workdir, stream, env, args.baseline_levels
-                )
-                server.stop()
-                server = None
-        print()
-        for name, measured in baselines.items():
-            for base in measured:
-                ours = next((r for r in results if r["candidates"] == base["candidates"]), None)
-                if ours is not None and base["achieved_patch_per_s"]:
+        # With --rounds N the whole comparison runs N times, the order swapped each round:
+        # on a shared machine one round's ratio swings with what else ran; the median of
+        # several, each in its own order, does much less.
+        for round_no in range(args.rounds):
+            if args.rounds > 1:
+                print(f"\n=== round {round_no + 1} of {args.rounds} ===")
+            baselines_first = args.baselines_first != (round_no % 2 == 1)
+            results, baselines = [], {}
+            for phase in ["baselines", "oneway"] if baselines_first else ["oneway", "baselines"]:
+                if phase == "oneway":
+                    print("\nOneway:")
+                    server = Server(env, args.workers, args.threads, workdir / "granian.log")
+                    server.start()
+                    print(HEADER)
+                    results = measure_levels(server, args, pg, workdir, stream, env)
+                    if not args.no_profile and round_no == 0:
+                        profiles = asyncio.run(
+                            profile_under_load(server, args, pg, workdir, stream, env)
+                        )
+                        print_profiles(profiles, args.profile_level)
+                    server.stop()
+                    server = None
+                    continue
+                for name in names:
                     print(
-                        f"Oneway / {name} at {base['candidates']}: acknowledged rate "
-                        f"{ours['achieved_patch_per_s'] / base['achieved_patch_per_s']:.2f}, "
-                        f"server CPU per PATCH {ours['cpu_ms_per_patch']['server'] / max(base['cpu_ms_per_patch']['server'], 0.01):.2f}"
+                        f"\nbaseline '{name}' (_ingest_baselines.py), same generator and granian:"
                     )
+                    server = Server(
+                        {**env, "ONEWAY_BENCH_BASELINE": name},
+                        args.workers,
+                        args.threads,
+                        workdir / "granian.log",
+                    )
+                    server.start()
+                    print(HEADER)
+                    baselines[name] = measure_levels(
+                        server, args, pg, workdir, stream, env, args.baseline_levels
+                    )
+                    server.stop()
+                    server = None
+            rounds.append((results, baselines))
+            print()
+            print_ratios(results, baselines)
+        if args.rounds > 1:
+            print_median_ratios(rounds)
     finally:
         if server is not None:
             server.stop()
@@ -784,7 +805,62 @@ def main() -> None:
     print(f"load average after: {load_average()}")
     if args.json:
         args.json.write_text(
-            json.dumps({"levels": results, "profiles": profiles, "baselines": baselines}, indent=2)
+            json.dumps(
+                {
+                    "levels": results,
+                    "profiles": profiles,
+                    "baselines": baselines,
+                    "rounds": [{"levels": r, "baselines": b} for r, b in rounds],
+                },
+                indent=2,
+            )
+        )
+
+
+def ratios(
+    results: list[dict[str, Any]], baselines: dict[str, list[dict[str, Any]]]
+) -> list[tuple[str, int, float, float]]:
+    """(baseline, candidates, Oneway's acknowledged rate / the baseline's, Oneway's server
+    CPU per PATCH / the baseline's) for every level both measured."""
+    found = []
+    for name, measured in baselines.items():
+        for base in measured:
+            ours = next((r for r in results if r["candidates"] == base["candidates"]), None)
+            if ours is not None and base["achieved_patch_per_s"]:
+                found.append(
+                    (
+                        name,
+                        base["candidates"],
+                        ours["achieved_patch_per_s"] / base["achieved_patch_per_s"],
+                        ours["cpu_ms_per_patch"]["server"]
+                        / max(base["cpu_ms_per_patch"]["server"], 0.01),
+                    )
+                )
+    return found
+
+
+def print_ratios(results: list[dict[str, Any]], baselines: dict[str, list[dict[str, Any]]]) -> None:
+    for name, candidates, rate, cpu in ratios(results, baselines):
+        print(
+            f"Oneway / {name} at {candidates}: acknowledged rate {rate:.2f}, "
+            f"server CPU per PATCH {cpu:.2f}"
+        )
+
+
+def print_median_ratios(
+    rounds: list[tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]],
+) -> None:
+    by_key: dict[tuple[str, int], list[tuple[float, float]]] = {}
+    for results, baselines in rounds:
+        for name, candidates, rate, cpu in ratios(results, baselines):
+            by_key.setdefault((name, candidates), []).append((rate, cpu))
+    print(f"\nover {len(rounds)} rounds (order swapped each round):")
+    for (name, candidates), found in by_key.items():
+        rates = ", ".join(f"{rate:.2f}" for rate, _cpu in found)
+        print(
+            f"Oneway / {name} at {candidates}: acknowledged rate {rates}; "
+            f"median {statistics.median(r for r, _c in found):.2f}; server CPU per PATCH "
+            f"median {statistics.median(c for _r, c in found):.2f}"
         )
 
 

@@ -136,6 +136,26 @@ def test_reads_of_any_size_give_back_the_body_exactly(length_known: bool) -> Non
     assert b"".join(iter(lines.readline, b"")) == data
 
 
+def test_pieces_come_as_read_from_the_client_and_only_a_cut_one_is_copied() -> None:
+    """``read_pieces`` hands over what the helper read without joining it; a piece longer
+    than asked for is cut, and the rest comes next."""
+    data = bytes(range(256)) * 2000  # 512,000 bytes
+    body = _body(io.BytesIO(data), len(data))
+    pieces = body.read_pieces(len(data) - 10)
+    assert b"".join(pieces) == data[:-10]
+    assert len(pieces) > 1 and pieces[0] == data[:CHUNK]  # the helper's first piece
+    assert body.read_pieces(100) == [data[-10:]]
+    assert body.read_pieces(100) == []
+    # A piece taken whole is the very object the client's read returned: no copy.
+    sent = bytes(1000)
+
+    class Once:
+        def read(self, size: int) -> bytes:
+            return sent
+
+    assert _body(Once(), 1000).read(1000) is sent
+
+
 def test_a_steady_body_may_take_longer_than_the_idle_time() -> None:
     """The idle clock restarts with every piece, even while the reader waits for more."""
     data = b"x" * (8 * CHUNK)
