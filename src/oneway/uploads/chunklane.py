@@ -52,7 +52,6 @@ from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.dispatch import receiver
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oneway.core.logformat import request_id_var
@@ -65,9 +64,9 @@ from oneway.uploads.rows import ChunkRow, can_lock_in_two_trips, chunk_lock, fet
 from oneway.uploads.services import (
     ReceivedBody,
     TusError,
-    capability_matches,
     count_acknowledged,
     receive_body,
+    token_matches,
 )
 from oneway.uploads.views import (
     CAPABILITY_HEADER,
@@ -154,15 +153,15 @@ def _takes_lane(row: ChunkRow | None, chunk: Chunk) -> bool:
     """Whether the row makes this a middle chunk its capability may send (see above)."""
     if row is None or row.backend != UploadBackend.LOCAL or row.completed:
         return False
-    now = timezone.now()
     end = chunk.offset + chunk.size
     return (
         row.prefix_checked
-        and row.expires_at > now
+        and not row.expired
         and row.offset == chunk.offset
         and (row.length is None or end < row.length)
         and end <= (row.max_size or conf.max_size())
-        and capability_matches(chunk.token, row.capability_hash, row.capability_until, now)
+        and row.capability_live
+        and token_matches(chunk.token, row.capability_hash)
     )
 
 
@@ -256,7 +255,7 @@ class ChunkLane:
                 offset, length = self._commit(chunk, received, db)
                 count_acknowledged(received.size)
             headers = [("Content-Type", "text/html; charset=utf-8")]
-            headers += upload_state_headers(offset, length, row.expires_at)
+            headers += upload_state_headers(offset, length, row.expires_epoch)
             return 204, headers, b""
         except DatabaseError:
             # Nothing was committed: tus clients send the chunk again after a 5xx.

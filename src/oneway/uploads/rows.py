@@ -22,7 +22,6 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
@@ -233,22 +232,12 @@ class ChunkRow:
     backend: str
     prefix_checked: bool
     completed: bool
-    expires_at: datetime
+    expired: bool  # by the database's clock, as are the two below
+    expires_epoch: float  # seconds since the epoch
     capability_hash: str
-    capability_until: datetime | None
+    capability_live: bool  # it has a capability, valid until now or later
 
 
-_CHUNK_COLUMNS = (
-    "offset",
-    "length",
-    "max_size",
-    "backend",
-    "prefix_checked",
-    "completed_at",
-    "expires_at",
-    "capability_hash",
-    "capability_until",
-)
 # What the lock re-reads: what another request may have changed since (offset, completion,
 # a declared length).
 _LOCKED_COLUMNS = ("offset", "length", "completed_at")
@@ -266,24 +255,43 @@ def _columns_sql(names: tuple[str, ...], for_update: bool) -> str:
 
 def fetch_chunk_row(upload_id: uuid.UUID, db: BaseDatabaseWrapper) -> ChunkRow | None:
     """The columns a middle chunk checks, or None if there is no such upload. ``db`` is
-    this thread's connection."""
-    with _cursor(db) as cursor:
-        cursor.execute(_columns_sql(_CHUNK_COLUMNS, False), [upload_id])
+    this thread's connection (PostgreSQL). The times are compared by the database and the
+    expiry read as seconds: loading three timestamps cost a fifth of the query."""
+    import psycopg
+
+    db.ensure_connection()
+    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
+        cursor.execute(_chunk_row_sql(), [upload_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    offset, length, max_size, backend, checked, completed_at, expires, digest, until = row
+    offset, length, max_size, backend, checked, completed, expired, expires, digest, live = row
     return ChunkRow(
-        offset=offset,
-        length=length,
-        max_size=max_size,
-        backend=backend,
-        prefix_checked=checked,
-        completed=completed_at is not None,
-        expires_at=expires,
-        capability_hash=digest,
-        capability_until=until,
+        offset, length, max_size, backend, checked, completed, expired, expires, digest, live
     )
+
+
+@cache
+def _chunk_row_sql() -> str:
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(cast("models.Field[Any, Any]", Upload._meta.get_field(name)).column)
+
+    expires, until = column("expires_at"), column("capability_until")
+    columns = ", ".join(
+        [
+            *(column(name) for name in ("offset", "length", "max_size", "backend")),
+            column("prefix_checked"),
+            f"{column('completed_at')} IS NOT NULL",
+            f"{expires} <= now()",
+            f"extract(epoch from {expires})::float8",
+            column("capability_hash"),
+            f"COALESCE({until} >= now(), false)",
+        ]
+    )
+    table = quote(Upload._meta.db_table)
+    return f"SELECT {columns} FROM {table} WHERE {quote(_PK.column)} = %s"  # noqa: S608
 
 
 class ChunkLock:

@@ -115,11 +115,15 @@ def capability_matches(
 ) -> bool:
     """Whether ``token`` is the capability stored as ``digest`` and ``until`` is not past
     (``capability_allows`` for the columns alone, as the chunk lane reads them)."""
-    if not (token and digest and until):
+    if not until or (now or timezone.now()) > until:
         return False
-    if (now or timezone.now()) > until:
-        return False
-    return hmac.compare_digest(hash_token(token), digest)
+    return token_matches(token, digest)
+
+
+def token_matches(token: str, digest: str) -> bool:
+    """Whether ``token`` is the capability stored as ``digest`` (compared in constant
+    time); ``capability_matches`` without the expiry, for a caller that has it checked."""
+    return bool(token and digest) and hmac.compare_digest(hash_token(token), digest)
 
 
 def upload_create(

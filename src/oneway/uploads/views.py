@@ -118,25 +118,27 @@ def _finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 
 
 def upload_state_headers(
-    offset: int, length: int | None, expires_at: datetime | None
+    offset: int, length: int | None, expires_at: datetime | float | None
 ) -> list[tuple[str, str]]:
     """Where an upload stands: its offset, its length (or that it is deferred) and, while
-    in progress, when it expires."""
+    in progress, when it expires (a datetime, or seconds since the epoch)."""
     headers = [("Upload-Offset", str(offset))]
     if length is None:
         headers.append(("Upload-Defer-Length", "1"))
     else:
         headers.append(("Upload-Length", str(length)))
     if expires_at is not None:
+        if isinstance(expires_at, datetime):
+            expires_at = expires_at.timestamp()
         headers.append(("Upload-Expires", _http_date(expires_at)))
     return headers
 
 
 @lru_cache(maxsize=1024)
-def _http_date(moment: datetime) -> str:
+def _http_date(epoch: float) -> str:
     """An upload's expiry as an HTTP date: the same value for each of its chunks, so
     formatted once (formatting cost more than a chunk's other headers together)."""
-    return http_date(moment.timestamp())
+    return http_date(epoch)
 
 
 def _upload_headers(response: HttpResponse, upload: Upload) -> None:
