@@ -90,14 +90,18 @@ def test_features_in_slices_are_those_of_the_whole(
 ) -> None:
     """Slices of 300 frames (3 s) over 10 s of speech, from floats and from 16-bit
     samples: the same features as faster-whisper's over the whole, the loudest value of
-    the whole setting the floor of every slice."""
+    the whole setting the floor of every slice. Equal to float32 rounding: the mel
+    filters' matrix product sums in an order the BLAS picks by the matrix's width and
+    the CPU, so a slice and the whole may differ in the last bit (1.2e-7 on an AMD EPYC,
+    bit for bit elsewhere); a wrong floor, padding or slice edge is off by 0.01 or more."""
     monkeypatch.setattr(speech_slices, "FEATURE_SLICE_FRAMES", 300)
     samples = answer(sentences[0], 0.3, sentences[1], 0.123)
     expected = FeatureExtractor()(whole(samples))
     assert expected.shape[-1] > 3 * 300
     for given in (whole(samples), samples):
         got = speech_slices.SlicedFeatureExtractor()(given)
-        assert got.dtype == numpy.float32 and numpy.array_equal(got, expected)
+        assert got.dtype == numpy.float32 and got.shape == expected.shape
+        assert float(numpy.abs(got - expected).max()) <= 1e-6
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +115,10 @@ def test_speech_across_slice_edges_keeps_its_words_and_times(
     """A 40 s answer whose second sentence is spoken across the first slice's edge
     (30.08 s), features in slices of 5 s: the words and timings faster-whisper's own
     voice-activity filter gives over the whole answer, and the second sentence's words
-    where they were said, not where they sit in the speech handed to Whisper."""
+    where they were said, not where they sit in the speech handed to Whisper. A word's
+    time may move by a frame or two (20 ms each) where the features differ in their last
+    bit (see above); a word put where it sits in the speech handed to Whisper would be
+    seconds off."""
     first, second = sentences
     gap = 27.0 - len(first) / RATE - 1.0  # the second sentence starts at 27 s
     samples = answer(1.0, first, gap, second, 40.0 - 27.0 - len(second) / RATE)
@@ -133,7 +140,10 @@ def test_speech_across_slice_edges_keeps_its_words_and_times(
         (whisper.clean_token(w.word), w.start, w.end) for s in segments for w in s.words or []
     ]
     whisper_model.forget_recent()
-    assert [(w.w, w.start, w.end) for w in got.words] == [e for e in expected if e[0]]
+    wanted = [e for e in expected if e[0]]
+    assert [w.w for w in got.words] == [word for word, _start, _end in wanted]
+    for w, (_word, start, end) in zip(got.words, wanted, strict=True):
+        assert abs(w.start - start) <= 0.05 and abs(w.end - end) <= 0.05, (w, start, end)
     assert got.language == info.language == "en"
 
     text = " ".join(w.w.lower() for w in got.words)
