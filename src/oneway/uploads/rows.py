@@ -257,10 +257,7 @@ def fetch_chunk_row(upload_id: uuid.UUID, db: BaseDatabaseWrapper) -> ChunkRow |
     """The columns a middle chunk checks, or None if there is no such upload. ``db`` is
     this thread's connection (PostgreSQL). The times are compared by the database and the
     expiry read as seconds: loading three timestamps cost a fifth of the query."""
-    import psycopg
-
-    db.ensure_connection()
-    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
+    with _cursor(db) as cursor:
         cursor.execute(_chunk_row_sql(), [upload_id])
         row = cursor.fetchone()
     if row is None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import datetime
 from functools import lru_cache
 from typing import BinaryIO
 from uuid import UUID
@@ -118,19 +117,17 @@ def _finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 
 
 def upload_state_headers(
-    offset: int, length: int | None, expires_at: datetime | float | None
+    offset: int, length: int | None, expires_epoch: float | None
 ) -> list[tuple[str, str]]:
     """Where an upload stands: its offset, its length (or that it is deferred) and, while
-    in progress, when it expires (a datetime, or seconds since the epoch)."""
+    in progress, when it expires (seconds since the epoch)."""
     headers = [("Upload-Offset", str(offset))]
     if length is None:
         headers.append(("Upload-Defer-Length", "1"))
     else:
         headers.append(("Upload-Length", str(length)))
-    if expires_at is not None:
-        if isinstance(expires_at, datetime):
-            expires_at = expires_at.timestamp()
-        headers.append(("Upload-Expires", _http_date(expires_at)))
+    if expires_epoch is not None:
+        headers.append(("Upload-Expires", _http_date(expires_epoch)))
     return headers
 
 
@@ -142,7 +139,7 @@ def _http_date(epoch: float) -> str:
 
 
 def _upload_headers(response: HttpResponse, upload: Upload) -> None:
-    expires = None if upload.is_complete else upload.expires_at
+    expires = None if upload.is_complete else upload.expires_at.timestamp()
     for name, value in upload_state_headers(upload.offset, upload.length, expires):
         response[name] = value
 
