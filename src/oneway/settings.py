@@ -383,7 +383,7 @@ WHISPER_MODEL_DIR = envstr("ONEWAY_WHISPER_MODEL_DIR")
 ONEWAY_PROXY_COUNT = envint("ONEWAY_PROXY_COUNT", 0)
 # Slow request bodies (oneway.core.bodygate): requests reading a body at once per web
 # process (keep it at least 2 below granian's --blocking-threads), and the seconds a body may go
-# without a byte (16 KiB) before its read fails.
+# without a piece (16 KiB for a new or slow client, more for a fast one) before its read fails.
 BODY_SLOTS = envint("ONEWAY_BODY_SLOTS", 4)
 BODY_IDLE_SECONDS = envint("ONEWAY_BODY_IDLE_SECONDS", 10)
 

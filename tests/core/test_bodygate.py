@@ -198,11 +198,68 @@ def test_pieces_follow_the_clients_pace() -> None:
     data = b"x" * 350_000
     fast = Counted(data, len(data), 0)
     assert _body(fast, len(data)).read(len(data)) == data
-    assert len(fast.asked) <= 3
-    assert max(fast.asked) == MAX_PIECE
+    assert fast.asked == [CHUNK, len(data) - CHUNK]
+    big = Counted(b"x" * 3 * MAX_PIECE, 3 * MAX_PIECE, 0)
+    assert _body(big, 3 * MAX_PIECE).read(3 * MAX_PIECE) == big.data
+    assert max(big.asked) == MAX_PIECE
     slow = Counted(data[: 6 * CHUNK], CHUNK // 4, 0.05)  # 80 KB/s: 20 KB in 0.25 s
     assert _body(slow, 6 * CHUNK).read(6 * CHUNK) == data[: 6 * CHUNK]
     assert max(slow.asked) <= 2 * CHUNK
+
+
+def test_an_uploads_next_chunk_starts_at_the_pace_its_last_one_ended_with() -> None:
+    """A fast client's next chunk is read in one piece; after a chunk that stalled, the
+    upload starts small again, and other uploads and other requests start small."""
+    asked: dict[str, list[int]] = {}
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        try:
+            environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+            start_response("204 No Content", [])
+        except OSError:
+            start_response("408 Request Timeout", [])
+        return []
+
+    class Recorded(_Paced):
+        def __init__(self, name: str, *args: Any) -> None:
+            super().__init__(*args)
+            self.name = name
+
+        def read(self, size: int = -1) -> bytes:
+            asked.setdefault(self.name, []).append(size)
+            return super().read(size)
+
+    def send(name: str, path: str, raw: _Paced, method: str = "PATCH") -> str:
+        statuses: list[str] = []
+        environ = {**_environ(path, raw.data), "REQUEST_METHOD": method, "wsgi.input": raw}
+        gate(environ, lambda status, headers: statuses.append(status))
+        return statuses[0]
+
+    data = b"x" * 300_000
+    with override_settings(BODY_IDLE_SECONDS=0.3):
+        gate = BodyGate(app)
+    assert send("first", "/uploads/a", Recorded("first", data, len(data), 0)).startswith("204")
+    assert asked["first"] == [CHUNK, len(data) - CHUNK]
+    _until(lambda: "/uploads/a" in gate.paces.sizes)  # told as the helper ends
+    assert send("next", "/uploads/a", Recorded("next", data, len(data), 0)).startswith("204")
+    assert asked["next"] == [len(data)]  # one read
+    assert send("other", "/uploads/b", Recorded("other", data, len(data), 0)).startswith("204")
+    assert asked["other"][0] == CHUNK
+    send("post", "/uploads/", Recorded("post", data, len(data), 0), method="POST")
+    assert "/uploads/" not in gate.paces.sizes  # creations come from every client
+    # A stalled chunk (nothing in the idle time): the next one starts small again.
+    stalled = Recorded("stall", data[: 2 * CHUNK], CHUNK, 1.0)
+    assert send("stall", "/uploads/a", stalled).startswith("408")
+    assert "/uploads/a" not in gate.paces.sizes
+    assert send("after", "/uploads/a", Recorded("after", data, len(data), 0)).startswith("204")
+    assert asked["after"][0] == CHUNK
+
+
+def _until(condition: Any, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
 
 
 def _holding_gate(hold: float) -> tuple[BodyGate, threading.Event, threading.Thread]:

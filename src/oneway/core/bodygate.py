@@ -16,10 +16,12 @@ around the WSGI application (``oneway.wsgi``), bounds that:
   read the whole body (writing a chunk to disk and the database does not wait on the
   client, so it does not hold a slot).
 - Body bytes are read by a helper thread, in pieces sized to the client's pace (``CHUNK``
-  at first and for slow clients, up to ``MAX_PIECE`` for fast ones); when no piece arrives
-  for ``BODY_IDLE_SECONDS`` (a minimum rate of CHUNK bytes per that many seconds) the read
-  fails. An upload keeps what arrived (as for a dropped connection); any other request is
-  answered ``408`` before Django sees it. Its slot is free again either way.
+  for a new or slow client, up to ``MAX_PIECE`` for fast ones; an upload's next request
+  starts at the pace its last one ended with); when no piece arrives for
+  ``BODY_IDLE_SECONDS`` (a minimum rate of CHUNK bytes per that many seconds) the read
+  fails. An upload keeps what arrived (as for a dropped connection), and its next request
+  starts again at CHUNK; any other request is answered ``408`` before Django sees it. Its
+  slot is free again either way.
 - A helper thread stuck on a client that never sends another byte ends when the client
   goes away; at most ``MAX_STUCK_READERS`` of them exist, beyond that new bodies wait
   (503) as above.
@@ -30,24 +32,28 @@ Bodies other than uploads (forms) are read whole before Django runs, up to
 
 from __future__ import annotations
 
+import contextlib
 import io
 import queue
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 
 CHUNK = 16 * 1024
-# A client's pieces grow to what it sends in PIECE_SECONDS, up to MAX_PIECE: a fast client's
-# 350 KB chunk takes three reads (each takes the GIL again on a busy server), not twenty,
-# while a piece still takes a slow client a fraction of the idle time.
-MAX_PIECE = 256 * 1024
+# A client's pieces grow to what it sends in PIECE_SECONDS, up to MAX_PIECE, and an upload's
+# next chunk starts at that size: a fast client's chunk (at most the recorder's 512 KiB)
+# takes one read (each takes the GIL again on a busy server), not twenty, while a piece
+# still takes a slow client a fraction of the idle time.
+MAX_PIECE = 512 * 1024
 PIECE_SECONDS = 0.25
 # Bytes read ahead of the application (bounds the memory a slow consumer costs).
-READ_AHEAD = 4 * MAX_PIECE
+READ_AHEAD = 2 * MAX_PIECE
+# Uploads whose pace is remembered (the oldest is forgotten first).
+PACES_KEPT = 4096
 MAX_STUCK_READERS = 64
 BUFFERED_BODY_MAX = 16 * 1024 * 1024
 # Requests that may wait for a body slot at once, and for how long: one while a slow body
@@ -117,6 +123,28 @@ class _Readers:
 _readers = _Readers()
 
 
+class _Paces:
+    """The piece size each upload's last body ended with, for its next body to start at:
+    a recording's chunks come from one client a few seconds apart, so a fast client's
+    next chunk is read in one piece instead of growing from CHUNK again. Keeps the last
+    PACES_KEPT uploads (a dict's single operations need no lock under the GIL)."""
+
+    def __init__(self) -> None:
+        self.sizes: OrderedDict[str, int] = OrderedDict()
+
+    def first_piece(self, key: str) -> int:
+        return self.sizes.get(key, CHUNK)
+
+    def remember(self, key: str, size: int) -> None:
+        if size <= CHUNK:
+            self.sizes.pop(key, None)
+            return
+        self.sizes[key] = size
+        if len(self.sizes) > PACES_KEPT:
+            with contextlib.suppress(KeyError):  # emptied by another thread meanwhile
+                self.sizes.popitem(last=False)
+
+
 class TimedBody:
     """A ``wsgi.input`` whose reads fail after ``idle`` seconds without a byte.
 
@@ -134,8 +162,14 @@ class TimedBody:
         idle: float,
         stuck: _Stuck,
         on_complete: Callable[[], None] | None = None,
+        first_piece: int = CHUNK,
+        on_pace: Callable[[int], None] | None = None,
     ) -> None:
         self._raw = raw
+        # The first piece's size (the client's pace, when known), and who is told the pace
+        # the body ended with (CHUNK when it failed).
+        self._first_piece = first_piece
+        self._on_pace = on_pace
         self._left = length  # None: chunked, read to the end
         self._unread = length  # bytes the application has not read yet
         self._on_complete = on_complete
@@ -159,8 +193,9 @@ class TimedBody:
         self._finished = False
 
     def _pump(self) -> None:
+        size = CHUNK
         try:
-            size = CHUNK
+            size = self._first_piece
             while not self._abandoned:
                 want = size if self._left is None else min(size, self._left)
                 piece = b""
@@ -169,6 +204,7 @@ class TimedBody:
                     try:
                         piece = self._raw.read(want)
                     except BaseException as exc:  # the client went away
+                        size = CHUNK
                         with self._cond:
                             self._error = exc
                             self._cond.notify_all()
@@ -192,6 +228,8 @@ class TimedBody:
                     while self._buffered >= max(READ_AHEAD, self._wanted) and not self._abandoned:
                         self._cond.wait(0.5)
         finally:
+            if self._on_pace is not None:
+                self._on_pace(size)
             with self._stuck.lock:
                 if self._abandoned and not self._finished:
                     self._stuck.count -= 1
@@ -213,6 +251,8 @@ class TimedBody:
                     raise OSError("request body read failed") from self._error
                 left = self._progress + self._idle - time.monotonic()
                 if left <= 0:
+                    if self._on_pace is not None:
+                        self._on_pace(CHUNK)  # its next body starts small again
                     raise BodyTimeout(f"no request body bytes for {self._idle:g} s")
                 self._wanted = READ_AHEAD if size is None else size
                 self._cond.notify_all()  # the helper may be waiting for room
@@ -365,6 +405,7 @@ class BodyGate:
         self.free = int(getattr(settings, "BODY_SLOTS", 4))
         self.held: dict[int, float] = {}  # slot holder -> when its body began to be read
         self.waiting = 0
+        self.paces = _Paces()  # per upload path
 
     def _take_slot(self, key: int) -> bool:
         if self.stuck.count >= MAX_STUCK_READERS:
@@ -418,9 +459,22 @@ class BodyGate:
                 released = True
                 self._give_back(key)
 
-        body = TimedBody(environ["wsgi.input"], length, self.idle, self.stuck, release)
+        path = environ.get("PATH_INFO", "")
+        is_upload = path.startswith(UPLOADS_PREFIX)
+        if is_upload and environ.get("REQUEST_METHOD") == "PATCH":  # one upload's chunks
+            paces = self.paces
+            body = TimedBody(
+                environ["wsgi.input"],
+                length,
+                self.idle,
+                self.stuck,
+                release,
+                paces.first_piece(path),
+                lambda size: paces.remember(path, size),
+            )
+        else:
+            body = TimedBody(environ["wsgi.input"], length, self.idle, self.stuck, release)
         try:
-            is_upload = environ.get("PATH_INFO", "").startswith(UPLOADS_PREFIX)
             if not is_upload and length is not None and length <= BUFFERED_BODY_MAX:
                 try:
                     data = body.read(length)
