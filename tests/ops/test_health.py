@@ -1,6 +1,7 @@
 """/healthz and /readyz: liveness, and readiness of database, storage, queue and cache."""
 
 import json
+import os
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from django.test import Client
 
 from oneway import wsgi
+from oneway.core.middleware import request_id_for
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 
@@ -152,6 +154,27 @@ def test_request_ids_from_the_proxy_are_kept_and_bad_ones_replaced(client: Clien
     response = client.get("/healthz", HTTP_X_REQUEST_ID="<script>")
     assert response["X-Request-ID"] != "<script>"
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_new_request_ids_are_unique_and_differ_in_a_forked_worker() -> None:
+    """A web server may fork its workers after importing Oneway: each makes its own ids."""
+    ids = {request_id_for("") for _ in range(10_000)}
+    assert len(ids) == 10_000
+    assert all(len(value) == 32 and int(value, 16) >= 0 for value in ids)
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: its next id, to the parent
+        try:
+            os.write(write_end, request_id_for("").encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(child, 0)
+    with os.fdopen(read_end, "rb") as pipe:
+        from_child = pipe.read().decode()
+    assert len(from_child) == 32
+    assert from_child != request_id_for("")  # the parent's next: same counter, other key
+    assert from_child not in ids
 
 
 def test_probes_answer_head_requests_too(client: Client) -> None:

@@ -7,6 +7,8 @@ response's ``X-Request-ID`` and put on every log line written while the request 
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import logging
 import os
@@ -72,9 +74,31 @@ def view_label(request: HttpRequest) -> str:
     return match.view_name or "unnamed"
 
 
+class _RequestIds:
+    """New request ids: 128 bits, a keyed BLAKE2b hash of a counter, the key random per
+    process (made again in a forked child). As unique and unpredictable as
+    ``os.urandom(16)``, without its system call, which gives up the GIL: on a busy server
+    one more thread hand-off per request."""
+
+    def __init__(self) -> None:
+        self._start()
+        os.register_at_fork(after_in_child=self._start)
+
+    def _start(self) -> None:
+        self._key = os.urandom(32)
+        self._count = itertools.count()
+
+    def new(self) -> str:
+        number = next(self._count).to_bytes(8, "big")  # itertools.count: atomic under the GIL
+        return hashlib.blake2b(number, key=self._key, digest_size=16).hexdigest()
+
+
+_request_ids = _RequestIds()
+
+
 def request_id_for(given: str) -> str:
     """The proxy's request id when it looks like one, else a new one."""
-    return given if _REQUEST_ID.match(given) else os.urandom(16).hex()
+    return given if _REQUEST_ID.match(given) else _request_ids.new()
 
 
 def record_request(view: str, method: str, route: str, status: int, elapsed: float) -> None:
