@@ -238,19 +238,20 @@ class ChunkRow:
     capability_live: bool  # it has a capability, valid until now or later
 
 
-# What the lock re-reads: what another request may have changed since (offset, completion,
-# a declared length).
-_LOCKED_COLUMNS = ("offset", "length", "completed_at")
-
-
 @cache
-def _columns_sql(names: tuple[str, ...], for_update: bool) -> str:
+def _chunk_lock_sql() -> str:
+    """What the lock re-reads: what another request may have changed since (the offset,
+    a declared length, completion, compared by the database: no timestamp to load)."""
     quote = connection.ops.quote_name
-    fields = [cast("models.Field[Any, Any]", Upload._meta.get_field(name)) for name in names]
-    columns = ", ".join(quote(field.column) for field in fields)
+    offset, length, completed = (
+        quote(cast("models.Field[Any, Any]", Upload._meta.get_field(name)).column)
+        for name in ("offset", "length", "completed_at")
+    )
     table = quote(Upload._meta.db_table)
-    sql = f"SELECT {columns} FROM {table} WHERE {quote(_PK.column)} = %s"  # noqa: S608
-    return sql + (" FOR UPDATE" if for_update else "")
+    return (
+        f"SELECT {offset}, {length}, {completed} IS NOT NULL FROM {table}"  # noqa: S608
+        f" WHERE {quote(_PK.column)} = %s FOR UPDATE"
+    )
 
 
 def fetch_chunk_row(upload_id: uuid.UUID, db: BaseDatabaseWrapper) -> ChunkRow | None:
@@ -298,8 +299,7 @@ class ChunkLock:
     def __init__(self, cursor: Any, row: tuple[Any, ...] | None):
         self._cursor = cursor
         self.exists = row is not None
-        self.offset, self.length, completed_at = row if row is not None else (0, None, None)
-        self.completed = completed_at is not None
+        self.offset, self.length, self.completed = row if row is not None else (0, None, False)
 
     def commit(self, upload_id: uuid.UUID, new_offset: int) -> None:
         """UPDATE the offset (and ``updated_at``, to the transaction's time) and COMMIT,
@@ -328,5 +328,5 @@ def chunk_lock(upload_id: uuid.UUID, db: BaseDatabaseWrapper) -> Iterator[ChunkL
     """``row_lock_in_two_trips`` for the chunk lane: the three columns another request may
     have changed, locked; ``commit`` or leave (a rollback). ``db``: this thread's
     connection."""
-    with _two_trips(_columns_sql(_LOCKED_COLUMNS, True), upload_id, db) as (_db, cursor):
+    with _two_trips(_chunk_lock_sql(), upload_id, db) as (_db, cursor):
         yield ChunkLock(cursor, cursor.fetchone())
