@@ -19,7 +19,7 @@ from tus_test_policy import PURPOSE, SECRET_HEADER
 
 HEADERS = {"Tus-Resumable": "1.0.0", SECRET_HEADER: "slow"}
 SLOW_CLIENTS = 20
-IDLE_SECONDS = 3
+IDLE_SECONDS = 10
 
 pytestmark = pytest.mark.slow
 
@@ -105,10 +105,13 @@ def test_slow_bodies_do_not_stop_the_site(server: GranianServer) -> None:
             client.start()
         time.sleep(1.5)  # every slow PATCH is in flight
         for _ in range(3):
-            started = time.monotonic()
-            login = requests.get(f"{server.url}/accounts/login/", timeout=5)
+            # Pages answer while slow bodies still hold the body slots (they are cut off
+            # only after IDLE_SECONDS, and trickling takes far longer): the page did not
+            # wait for them. No tighter bound on its time: on a shared machine running
+            # the whole suite, an answer at once has taken over 3 s.
+            login = requests.get(f"{server.url}/accounts/login/", timeout=IDLE_SECONDS)
             assert login.status_code == 200
-            assert time.monotonic() - started < 1.0
+            assert any(not client.answer for client in clients), "slow bodies went first"
             time.sleep(0.5)
 
         # A slow form post is cut off before it reaches Django.
