@@ -238,19 +238,26 @@ class ChunkRow:
     capability_live: bool  # it has a capability, valid until now or later
 
 
+def _column(name: str) -> str:
+    """The quoted column of the upload's field ``name`` (the chunk lane's statements)."""
+    field = cast("models.Field[Any, Any]", Upload._meta.get_field(name))
+    return str(connection.ops.quote_name(field.column))
+
+
+def _chunk_table_and_pk() -> tuple[str, str]:
+    quote = connection.ops.quote_name
+    return quote(Upload._meta.db_table), quote(_PK.column)
+
+
 @cache
 def _chunk_lock_sql() -> str:
     """What the lock re-reads: what another request may have changed since (the offset,
     a declared length, completion, compared by the database: no timestamp to load)."""
-    quote = connection.ops.quote_name
-    offset, length, completed = (
-        quote(cast("models.Field[Any, Any]", Upload._meta.get_field(name)).column)
-        for name in ("offset", "length", "completed_at")
-    )
-    table = quote(Upload._meta.db_table)
+    offset, length, completed = (_column(name) for name in ("offset", "length", "completed_at"))
+    table, pk = _chunk_table_and_pk()
     return (
         f"SELECT {offset}, {length}, {completed} IS NOT NULL FROM {table}"  # noqa: S608
-        f" WHERE {quote(_PK.column)} = %s FOR UPDATE"
+        f" WHERE {pk} = %s FOR UPDATE"
     )
 
 
@@ -271,25 +278,20 @@ def fetch_chunk_row(upload_id: uuid.UUID, db: BaseDatabaseWrapper) -> ChunkRow |
 
 @cache
 def _chunk_row_sql() -> str:
-    quote = connection.ops.quote_name
-
-    def column(name: str) -> str:
-        return quote(cast("models.Field[Any, Any]", Upload._meta.get_field(name)).column)
-
-    expires, until = column("expires_at"), column("capability_until")
+    expires, until = _column("expires_at"), _column("capability_until")
     columns = ", ".join(
         [
-            *(column(name) for name in ("offset", "length", "max_size", "backend")),
-            column("prefix_checked"),
-            f"{column('completed_at')} IS NOT NULL",
+            *(_column(name) for name in ("offset", "length", "max_size", "backend")),
+            _column("prefix_checked"),
+            f"{_column('completed_at')} IS NOT NULL",
             f"{expires} <= now()",
             f"extract(epoch from {expires})::float8",
-            column("capability_hash"),
+            _column("capability_hash"),
             f"COALESCE({until} >= now(), false)",
         ]
     )
-    table = quote(Upload._meta.db_table)
-    return f"SELECT {columns} FROM {table} WHERE {quote(_PK.column)} = %s"  # noqa: S608
+    table, pk = _chunk_table_and_pk()
+    return f"SELECT {columns} FROM {table} WHERE {pk} = %s"  # noqa: S608
 
 
 class ChunkLock:
@@ -311,15 +313,11 @@ class ChunkLock:
 def _chunk_commit_sql() -> str:
     # updated_at from the database's clock: a timestamp parameter cost the client more to
     # send than the offset, the id and the statement together.
-    quote = connection.ops.quote_name
-    table = quote(Upload._meta.db_table)
-    offset, updated = (
-        cast("models.Field[Any, Any]", Upload._meta.get_field(name)).column
-        for name in ("offset", "updated_at")
-    )
+    table, pk = _chunk_table_and_pk()
+    offset, updated = _column("offset"), _column("updated_at")
     return (
-        f"UPDATE {table} SET {quote(offset)} = %s, {quote(updated)} = now()"  # noqa: S608
-        f" WHERE {quote(_PK.column)} = %s; COMMIT"
+        f"UPDATE {table} SET {offset} = %s, {updated} = now()"  # noqa: S608
+        f" WHERE {pk} = %s; COMMIT"
     )
 
 
