@@ -39,6 +39,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -136,8 +137,8 @@ class _Paces:
         return self.sizes.get(key, CHUNK)
 
     def remember(self, key: str, size: int) -> None:
+        self.sizes.pop(key, None)  # a remembered upload goes to the end: the last forgotten
         if size <= CHUNK:
-            self.sizes.pop(key, None)
             return
         self.sizes[key] = size
         if len(self.sizes) > PACES_KEPT:
@@ -462,19 +463,12 @@ class BodyGate:
 
         path = environ.get("PATH_INFO", "")
         is_upload = path.startswith(UPLOADS_PREFIX)
+        first_piece, on_pace = CHUNK, None
         if is_upload and environ.get("REQUEST_METHOD") == "PATCH":  # one upload's chunks
-            paces = self.paces
-            body = TimedBody(
-                environ["wsgi.input"],
-                length,
-                self.idle,
-                self.stuck,
-                release,
-                paces.first_piece(path),
-                lambda size: paces.remember(path, size),
-            )
-        else:
-            body = TimedBody(environ["wsgi.input"], length, self.idle, self.stuck, release)
+            first_piece, on_pace = self.paces.first_piece(path), partial(self.paces.remember, path)
+        body = TimedBody(
+            environ["wsgi.input"], length, self.idle, self.stuck, release, first_piece, on_pace
+        )
         try:
             if not is_upload and length is not None and length <= BUFFERED_BODY_MAX:
                 try:
