@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 from django.test import override_settings
+from waiting import wait_until
 
+from oneway.core import bodygate
 from oneway.core.bodygate import (
     CHUNK,
     FAST_HOLD,
@@ -240,7 +242,7 @@ def test_an_uploads_next_chunk_starts_at_the_pace_its_last_one_ended_with() -> N
         gate = BodyGate(app)
     assert send("first", "/uploads/a", Recorded("first", data, len(data), 0)).startswith("204")
     assert asked["first"] == [CHUNK, len(data) - CHUNK]
-    _until(lambda: "/uploads/a" in gate.paces.sizes)  # told as the helper ends
+    wait_until(lambda: "/uploads/a" in gate.paces.sizes, 5)  # told as the helper ends
     assert send("next", "/uploads/a", Recorded("next", data, len(data), 0)).startswith("204")
     assert asked["next"] == [len(data)]  # one read
     assert send("other", "/uploads/b", Recorded("other", data, len(data), 0)).startswith("204")
@@ -255,11 +257,16 @@ def test_an_uploads_next_chunk_starts_at_the_pace_its_last_one_ended_with() -> N
     assert asked["after"][0] == CHUNK
 
 
-def _until(condition: Any, timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+def test_paces_forget_the_upload_heard_from_longest_ago(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bodygate, "PACES_KEPT", 2)
+    paces = bodygate._Paces()
+    paces.remember("/uploads/a", MAX_PIECE)
+    paces.remember("/uploads/b", MAX_PIECE)
+    paces.remember("/uploads/a", MAX_PIECE // 2)  # a chunk of a again
+    paces.remember("/uploads/c", MAX_PIECE)
+    assert list(paces.sizes) == ["/uploads/a", "/uploads/c"]
+    assert paces.first_piece("/uploads/a") == MAX_PIECE // 2
+    assert paces.first_piece("/uploads/b") == CHUNK
 
 
 def _holding_gate(hold: float) -> tuple[BodyGate, threading.Event, threading.Thread]:

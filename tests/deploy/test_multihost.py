@@ -45,6 +45,7 @@ from typing import Any
 import pytest
 import requests
 from django.db import connection
+from waiting import wait_until
 
 from .test_nginx import HOST, NGINX, make_certificate, render_site
 
@@ -258,13 +259,6 @@ def database_url(host: str, port: int) -> str:
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
-
-
-def wait_until(check: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 def answers_ok(url: str) -> bool:
