@@ -36,11 +36,24 @@ Converter = Callable[[Any, Any, Any], Any]
 _PK = cast("models.Field[Any, Any]", Upload._meta.pk)
 
 
+def _column(name: str) -> str:
+    """The quoted column of the upload's field ``name``."""
+    field = cast("models.Field[Any, Any]", Upload._meta.get_field(name))
+    return str(connection.ops.quote_name(field.column))
+
+
+def _table_and_pk() -> tuple[str, str]:
+    """The quoted table and primary-key column of uploads."""
+    quote = connection.ops.quote_name
+    return quote(Upload._meta.db_table), quote(_PK.column)
+
+
 @cache
 def _select_sql(for_update: bool) -> str:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in Upload._meta.concrete_fields)
-    sql = f"SELECT {columns} FROM {quote(Upload._meta.db_table)} WHERE {quote(_PK.column)} = %s"  # noqa: S608
+    table, pk = _table_and_pk()
+    sql = f"SELECT {columns} FROM {table} WHERE {pk} = %s"  # noqa: S608
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     return sql
@@ -119,11 +132,10 @@ def fetch_upload(upload_id: uuid.UUID, *, for_update: bool = False) -> Upload | 
 
 @cache
 def _update_sql(names: tuple[str, ...]) -> tuple[str, list[models.Field[Any, Any]]]:
-    quote = connection.ops.quote_name
     fields = [cast("models.Field[Any, Any]", Upload._meta.get_field(name)) for name in names]
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    table = quote(Upload._meta.db_table)
-    sql = f"UPDATE {table} SET {assignments} WHERE {quote(_PK.column)} = %s"  # noqa: S608
+    assignments = ", ".join(f"{_column(name)} = %s" for name in names)
+    table, pk = _table_and_pk()
+    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
     return sql, fields
 
 
@@ -238,23 +250,12 @@ class ChunkRow:
     capability_live: bool  # it has a capability, valid until now or later
 
 
-def _column(name: str) -> str:
-    """The quoted column of the upload's field ``name`` (the chunk lane's statements)."""
-    field = cast("models.Field[Any, Any]", Upload._meta.get_field(name))
-    return str(connection.ops.quote_name(field.column))
-
-
-def _chunk_table_and_pk() -> tuple[str, str]:
-    quote = connection.ops.quote_name
-    return quote(Upload._meta.db_table), quote(_PK.column)
-
-
 @cache
 def _chunk_lock_sql() -> str:
     """What the lock re-reads: what another request may have changed since (the offset,
     a declared length, completion, compared by the database: no timestamp to load)."""
     offset, length, completed = (_column(name) for name in ("offset", "length", "completed_at"))
-    table, pk = _chunk_table_and_pk()
+    table, pk = _table_and_pk()
     return (
         f"SELECT {offset}, {length}, {completed} IS NOT NULL FROM {table}"  # noqa: S608
         f" WHERE {pk} = %s FOR UPDATE"
@@ -290,7 +291,7 @@ def _chunk_row_sql() -> str:
             f"COALESCE({until} >= now(), false)",
         ]
     )
-    table, pk = _chunk_table_and_pk()
+    table, pk = _table_and_pk()
     return f"SELECT {columns} FROM {table} WHERE {pk} = %s"  # noqa: S608
 
 
@@ -313,7 +314,7 @@ class ChunkLock:
 def _chunk_commit_sql() -> str:
     # updated_at from the database's clock: a timestamp parameter cost the client more to
     # send than the offset, the id and the statement together.
-    table, pk = _chunk_table_and_pk()
+    table, pk = _table_and_pk()
     offset, updated = _column("offset"), _column("updated_at")
     return (
         f"UPDATE {table} SET {offset} = %s, {updated} = now()"  # noqa: S608
