@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import timedelta
@@ -261,18 +262,54 @@ def test_an_expired_capability_or_upload_leaves_it_to_the_uploads_lane(
     assert rec.part(upload_dirs) == rec.sent
 
 
+class RowReads:
+    """How many chunk rows the lane has read (the real reads still run)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def counting(self, real: Callable[..., Any]) -> Callable[..., Any]:
+        def reading(*args: Any) -> Any:
+            try:
+                return real(*args)
+            finally:
+                with self.changed:
+                    self.count += 1
+                    self.changed.notify_all()
+
+        return reading
+
+    def wait_past(self, count: int) -> None:
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.count > count, 10), "no row read"
+
+
+@pytest.fixture
+def row_reads(monkeypatch: pytest.MonkeyPatch) -> RowReads:
+    reads = RowReads()
+    monkeypatch.setattr(chunklane, "fetch_chunk_row", reads.counting(chunklane.fetch_chunk_row))
+    return reads
+
+
 class RacingBody(io.BytesIO):
     """A body during which another request changes the upload (run once, at the first
-    read)."""
+    read, after the lane has read the upload's row).
 
-    def __init__(self, data: bytes, during: Callable[[], None]) -> None:
+    The body gate starts reading an upload's body on a helper thread before the lane reads
+    the row: without the wait, the change could come first, and the race would not be the
+    one under test."""
+
+    def __init__(self, data: bytes, during: Callable[[], None], reads: RowReads) -> None:
         super().__init__(data)
         self.during: Callable[[], None] | None = during
+        self.reads, self.seen = reads, reads.count
 
     def read(self, size: int | None = -1) -> bytes:
         if self.during is not None:
             during, self.during = self.during, None
             try:
+                self.reads.wait_past(self.seen)
                 during()
             finally:
                 # The body gate reads on a helper thread: its connection ends here.
@@ -282,7 +319,7 @@ class RacingBody(io.BytesIO):
 
 @POSTGRES
 def test_a_change_while_the_body_arrives_is_caught_under_the_lock(
-    upload_dirs: Path, lane_locks: list[str]
+    upload_dirs: Path, lane_locks: list[str], row_reads: RowReads
 ) -> None:
     rec = Recording()
     size = len(rec.sent)
@@ -292,7 +329,7 @@ def test_a_change_while_the_body_arrives_is_caught_under_the_lock(
 
     data = b"r" * 1000
     status, answer, _ = rec.patch(
-        data, offset=size, stream=RacingBody(data, another_request_appends)
+        data, offset=size, stream=RacingBody(data, another_request_appends, row_reads)
     )
     assert status == 409
     assert answer["Upload-Offset"] == str(size + 10)
@@ -306,7 +343,7 @@ def test_a_change_while_the_body_arrives_is_caught_under_the_lock(
         assert rec.patch(b"", headers={"Upload-Length": str(end)})[0] == 204
 
     data = b"t" * 1000
-    status, answer, _ = rec.patch(data, stream=RacingBody(data, declare))
+    status, answer, _ = rec.patch(data, stream=RacingBody(data, declare, row_reads))
     assert status == 409
     assert answer["Upload-Offset"] == str(end - 1000)
     assert not rec.upload.is_complete
@@ -335,16 +372,23 @@ def test_a_body_cut_short_keeps_what_arrived(upload_dirs: Path, lane_locks: list
 
 
 def _terminate_backend(pid: int) -> None:
+    """End a backend and wait (up to 10 s) until it has exited: pg_terminate_backend
+    without a timeout only signals it, and a query sent before the signal is handled
+    would still be answered."""
     settings = connection.settings_dict
     dsn = f"host={settings['HOST'] or '127.0.0.1'} port={settings['PORT'] or 5432} "
     dsn += f"user={settings['USER'] or 'postgres'} dbname={settings['NAME']}"
     with psycopg.connect(dsn, autocommit=True) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        ended = other.execute("SELECT pg_terminate_backend(%s, 10000)", [pid]).fetchone()
+    assert ended == (True,)
 
 
 @POSTGRES
 def test_a_lost_database_answers_503_and_the_next_chunk_recovers(
-    upload_dirs: Path, lane_locks: list[str], caplog: pytest.LogCaptureFixture
+    upload_dirs: Path,
+    lane_locks: list[str],
+    row_reads: RowReads,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     rec = Recording()
     assert rec.patch(b"a" * 100)[0] == 204
@@ -353,7 +397,7 @@ def test_a_lost_database_answers_503_and_the_next_chunk_recovers(
     data = b"b" * 100
     with caplog.at_level(logging.ERROR):
         status, answer, body = rec.patch(
-            data, stream=RacingBody(data, lambda: _terminate_backend(pid))
+            data, stream=RacingBody(data, lambda: _terminate_backend(pid), row_reads)
         )
     assert status == 503
     assert answer["Retry-After"] == "5"
