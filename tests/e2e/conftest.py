@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from oneway.accounts.models import User
 from oneway.candidate.testing import CandidateLink, create_candidate
@@ -280,7 +281,24 @@ class CandidateBrowser:
         start.wait_for(state="visible")
         start.focus()
         self.page.keyboard.press("Enter")
-        self.page.locator("#stop").wait_for(state="visible")
+        # The key press starts at once (the phase leaves "countdown"); recording follows
+        # once the server has created the take, which on a machine running both test legs
+        # at once can take longer than Playwright's default wait.
+        self.page.wait_for_function(
+            "() => document.getElementById('recorder').dataset.phase !== 'countdown'",
+            timeout=5_000,
+        )
+        try:
+            self.page.locator("#stop").wait_for(state="visible", timeout=60_000)
+        except PlaywrightTimeoutError:
+            shown = self.page.evaluate(
+                """() => ({
+                    phase: document.getElementById('recorder').dataset.phase,
+                    error: document.getElementById('recorder-error').hidden
+                        ? '' : document.getElementById('recorder-error').textContent.trim(),
+                })"""
+            )
+            raise AssertionError(f"recording did not start: {shown}") from None
         self._started = time.monotonic()
         return int(self.page.locator("#recorder").get_attribute("data-current-take") or 0)
 
