@@ -195,9 +195,8 @@ class TimedBody:
         self._finished = False
 
     def _pump(self) -> None:
-        size = CHUNK
+        size = self._first_piece
         try:
-            size = self._first_piece
             while not self._abandoned:
                 want = size if self._left is None else min(size, self._left)
                 piece = b""
