@@ -11,7 +11,6 @@ import io
 import json
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ import pytest
 from conftest import encode_metadata
 from django.db import connection, connections
 from django.utils import timezone
-from waiting import wait_until
 from wsgi_call import call
 
 from oneway.core.bodygate import BodyGate
@@ -75,16 +73,17 @@ def policy() -> Iterator[None]:
 
 
 @pytest.fixture
-def lane_locks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The transactions the chunk lane ran (the real ones still run)."""
+def lane_commits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The chunks the chunk lane stored (its commits; the real ones still run). A request
+    the lane hands to the uploads lane after reading the row is not among them."""
     calls: list[str] = []
-    real: Callable[..., AbstractContextManager[rows.ChunkLock]] = rows.chunk_lock
+    real = rows.ChunkLock.commit
 
-    def counting(upload_id: Any, db: Any) -> AbstractContextManager[rows.ChunkLock]:
+    def counting(lock: rows.ChunkLock, upload_id: Any, new_offset: int) -> None:
+        real(lock, upload_id, new_offset)
         calls.append(str(upload_id))
-        return real(upload_id, db)
 
-    monkeypatch.setattr(chunklane, "chunk_lock", counting)
+    monkeypatch.setattr(rows.ChunkLock, "commit", counting)
     return calls
 
 
@@ -137,16 +136,16 @@ class Recording:
 
 @POSTGRES
 def test_middle_chunks_take_the_lane_and_land_durably(
-    upload_dirs: Path, lane_locks: list[str]
+    upload_dirs: Path, lane_commits: list[str]
 ) -> None:
     rec = Recording()
-    assert lane_locks == []  # the first chunk (prefix check) took the uploads lane
+    assert lane_commits == []  # the first chunk (prefix check) took the uploads lane
     for n in range(5):
         status, headers, body = rec.patch(bytes([65 + n]) * 30_000)
         assert (status, body) == (204, b"")
         assert headers["Upload-Offset"] == str(len(rec.sent))
         assert headers["Upload-Defer-Length"] == "1"
-    assert len(lane_locks) == 5
+    assert len(lane_commits) == 5
     assert rec.part(upload_dirs) == rec.sent
     upload = rec.upload
     assert upload.offset == len(rec.sent)
@@ -155,13 +154,13 @@ def test_middle_chunks_take_the_lane_and_land_durably(
     # The last chunk declares the length and completes: the uploads lane.
     status, _, body = rec.patch(b"end", headers={"Upload-Length": str(len(rec.sent) + 3)})
     assert status == 204, body
-    assert len(lane_locks) == 5
+    assert len(lane_commits) == 5
     assert rec.upload.is_complete
 
 
 @POSTGRES
 def test_the_answer_is_the_uploads_lanes(
-    upload_dirs: Path, monkeypatch: pytest.MonkeyPatch, lane_locks: list[str]
+    upload_dirs: Path, monkeypatch: pytest.MonkeyPatch, lane_commits: list[str]
 ) -> None:
     """The same chunk, answered by each lane: the same status, headers and body (but for
     the request id and the offset)."""
@@ -174,7 +173,7 @@ def test_the_answer_is_the_uploads_lanes(
         )
         assert status == 204, body
         answers.append((status, headers, body))
-    assert len(lane_locks) == 1
+    assert len(lane_commits) == 1
     (s1, h1, b1), (s2, h2, b2) = answers
     assert h1.pop("X-Request-ID") != h2.pop("X-Request-ID")
     h1.pop("Upload-Expires")
@@ -187,7 +186,7 @@ def test_the_answer_is_the_uploads_lanes(
 
 @POSTGRES
 def test_the_answer_keeps_hsts_and_cors_behind_a_tls_proxy(
-    upload_dirs: Path, settings: Any, lane_locks: list[str]
+    upload_dirs: Path, settings: Any, lane_commits: list[str]
 ) -> None:
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     settings.SECURE_SSL_REDIRECT = True
@@ -204,7 +203,7 @@ def test_the_answer_keeps_hsts_and_cors_behind_a_tls_proxy(
         headers.pop("X-Request-ID")
         headers.pop("Upload-Expires")
         answers.append(headers)
-    assert len(lane_locks) == 1
+    assert len(lane_commits) == 1
     assert answers[0] == answers[1]
     assert answers[0]["Strict-Transport-Security"] == "max-age=3600"
     assert answers[0]["Access-Control-Allow-Origin"] == "https://careers.example"
@@ -213,11 +212,11 @@ def test_the_answer_keeps_hsts_and_cors_behind_a_tls_proxy(
     status, headers, _ = rec.patch(b"z" * 10, app=uploads_lane)
     assert status == 301
     assert headers["Location"].startswith("https://")
-    assert len(lane_locks) == 1
+    assert len(lane_commits) == 1
 
 
 def test_whatever_is_not_a_middle_chunk_takes_the_uploads_lane(
-    upload_dirs: Path, lane_locks: list[str]
+    upload_dirs: Path, lane_commits: list[str]
 ) -> None:
     rec = Recording(max_size="200000")
     start = len(rec.sent)
@@ -240,12 +239,12 @@ def test_whatever_is_not_a_middle_chunk_takes_the_uploads_lane(
     assert rec.patch(b"f", headers={"Tus-Resumable": "0.2.2"})[0] == 412
     assert rec.upload.offset == len(rec.sent)
     assert rec.part(upload_dirs) == rec.sent
-    assert lane_locks == []
+    assert lane_commits == []
 
 
 @POSTGRES
 def test_an_expired_capability_or_upload_leaves_it_to_the_uploads_lane(
-    upload_dirs: Path, lane_locks: list[str]
+    upload_dirs: Path, lane_commits: list[str]
 ) -> None:
     rec = Recording()
     Upload.objects.filter(pk=rec.upload.pk).update(
@@ -258,54 +257,23 @@ def test_an_expired_capability_or_upload_leaves_it_to_the_uploads_lane(
         expires_at=timezone.now() - timedelta(seconds=1),
     )
     assert rec.patch(b"b" * 10)[0] == 410
-    assert lane_locks == []
+    assert lane_commits == []
     assert rec.part(upload_dirs) == rec.sent
-
-
-class RowReads:
-    """How many chunk rows the lane has read (the real reads still run)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def counting(self, real: Callable[..., Any]) -> Callable[..., Any]:
-        def reading(*args: Any) -> Any:
-            try:
-                return real(*args)
-            finally:
-                self.count += 1
-
-        return reading
-
-    def wait_past(self, count: int) -> None:
-        wait_until(lambda: self.count > count, 10, "the lane's row read")
-
-
-@pytest.fixture
-def row_reads(monkeypatch: pytest.MonkeyPatch) -> RowReads:
-    reads = RowReads()
-    monkeypatch.setattr(chunklane, "fetch_chunk_row", reads.counting(chunklane.fetch_chunk_row))
-    return reads
 
 
 class RacingBody(io.BytesIO):
     """A body during which another request changes the upload (run once, at the first
-    read, after the lane has read the upload's row).
+    read). The lane reads the row, locked, only once it has the whole body: the change
+    comes first, and no lock of this request's stands in its way."""
 
-    The body gate starts reading an upload's body on a helper thread before the lane reads
-    the row: without the wait, the change could come first, and the race would not be the
-    one under test."""
-
-    def __init__(self, data: bytes, during: Callable[[], None], reads: RowReads) -> None:
+    def __init__(self, data: bytes, during: Callable[[], None]) -> None:
         super().__init__(data)
         self.during: Callable[[], None] | None = during
-        self.reads, self.seen = reads, reads.count
 
     def read(self, size: int | None = -1) -> bytes:
         if self.during is not None:
             during, self.during = self.during, None
             try:
-                self.reads.wait_past(self.seen)
                 during()
             finally:
                 # The body gate reads on a helper thread: its connection ends here.
@@ -314,8 +282,8 @@ class RacingBody(io.BytesIO):
 
 
 @POSTGRES
-def test_a_change_while_the_body_arrives_is_caught_under_the_lock(
-    upload_dirs: Path, lane_locks: list[str], row_reads: RowReads
+def test_a_change_while_the_body_arrives_gets_the_uploads_lanes_answer(
+    upload_dirs: Path, lane_commits: list[str]
 ) -> None:
     rec = Recording()
     size = len(rec.sent)
@@ -325,27 +293,70 @@ def test_a_change_while_the_body_arrives_is_caught_under_the_lock(
 
     data = b"r" * 1000
     status, answer, _ = rec.patch(
-        data, offset=size, stream=RacingBody(data, another_request_appends, row_reads)
+        data, offset=size, stream=RacingBody(data, another_request_appends)
     )
     assert status == 409
     assert answer["Upload-Offset"] == str(size + 10)
     assert rec.part(upload_dirs) == rec.sent  # nothing of the loser written
+    assert rec.upload.offset == len(rec.sent)
 
     # The length is declared (by an empty PATCH) while a chunk that now ends the upload
-    # arrives: refused, and sent again it completes on the uploads lane.
+    # arrives: the uploads lane takes it, with the body the chunk lane read, and completes
+    # the upload.
     end = len(rec.sent) + 1000
 
     def declare() -> None:
         assert rec.patch(b"", headers={"Upload-Length": str(end)})[0] == 204
 
     data = b"t" * 1000
-    status, answer, _ = rec.patch(data, stream=RacingBody(data, declare, row_reads))
-    assert status == 409
-    assert answer["Upload-Offset"] == str(end - 1000)
-    assert not rec.upload.is_complete
-    assert rec.patch(data)[0] == 204
+    status, answer, body = rec.patch(data, stream=RacingBody(data, declare))
+    assert status == 204, body
+    assert answer["Upload-Offset"] == str(end)
     assert rec.upload.is_complete
-    assert len(lane_locks) == 3  # the two racers' and the first winner's
+    assert rec.sent.endswith(data)
+    assert len(lane_commits) == 1  # the first winner's
+
+
+@POSTGRES
+def test_refused_chunks_get_the_uploads_lanes_answer_and_a_handed_over_body_lands_whole(
+    upload_dirs: Path, lane_commits: list[str]
+) -> None:
+    """Chunks that look like middle chunks but are not (found under the lock) go to the
+    uploads lane with the body the chunk lane read: its answer, and its bytes intact."""
+    rec = Recording()
+    assert rec.patch(b"a" * 2000)[0] == 204
+    # A stale offset, a forged capability, another upload's capability: the uploads lane's
+    # answers, nothing written.
+    status, answer, _ = rec.patch(b"b" * 10, offset=3)
+    assert (status, answer["Upload-Offset"]) == (409, str(len(rec.sent)))
+    assert rec.patch(b"b" * 10, headers={"X-Upload-Token": "forged" * 8})[0] == 403
+    other = Recording()
+    assert rec.patch(b"b" * 10, headers={"X-Upload-Token": other.token})[0] == 403
+    # The capability expired, the owner's session (here, its header) still may: the
+    # uploads lane stores the body handed over, as sent.
+    Upload.objects.filter(pk=rec.upload.pk).update(
+        capability_until=timezone.now() - timedelta(seconds=1)
+    )
+    data = bytes(range(256)) * 40
+    assert rec.patch(data, headers={OWNER_HEADER: "owner-1"})[0] == 204
+    assert rec.part(upload_dirs) == rec.sent
+    assert rec.sent.endswith(data)
+    assert len(lane_commits) == 1
+
+
+@POSTGRES
+def test_a_chunk_larger_than_the_memory_buffer_takes_the_uploads_lane(
+    upload_dirs: Path, settings: Any, lane_commits: list[str]
+) -> None:
+    settings.UPLOAD_MEMORY_BUFFER = 4096
+    rec = Recording()
+    assert rec.patch(b"s" * 4096)[0] == 204
+    assert len(lane_commits) == 1
+    data = b"l" * 4097  # spooled to a scratch file: the uploads lane streams it
+    assert rec.patch(data)[0] == 204
+    assert len(lane_commits) == 1
+    assert rec.part(upload_dirs) == rec.sent
+    assert rec.sent.endswith(data)
 
 
 class CutBody(io.BytesIO):
@@ -356,7 +367,7 @@ class CutBody(io.BytesIO):
 
 
 @POSTGRES
-def test_a_body_cut_short_keeps_what_arrived(upload_dirs: Path, lane_locks: list[str]) -> None:
+def test_a_body_cut_short_keeps_what_arrived(upload_dirs: Path, lane_commits: list[str]) -> None:
     rec = Recording()
     data = b"k" * 5000
     status, answer, _ = rec.patch(data, stream=CutBody(data, 3000))
@@ -364,7 +375,7 @@ def test_a_body_cut_short_keeps_what_arrived(upload_dirs: Path, lane_locks: list
     assert answer["Upload-Offset"] == str(len(rec.sent))
     assert rec.sent.endswith(b"k" * 3000)
     assert rec.part(upload_dirs) == rec.sent
-    assert len(lane_locks) == 1
+    assert len(lane_commits) == 1
 
 
 def _terminate_backend(pid: int) -> None:
@@ -382,8 +393,7 @@ def _terminate_backend(pid: int) -> None:
 @POSTGRES
 def test_a_lost_database_answers_503_and_the_next_chunk_recovers(
     upload_dirs: Path,
-    lane_locks: list[str],
-    row_reads: RowReads,
+    lane_commits: list[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     rec = Recording()
@@ -393,7 +403,7 @@ def test_a_lost_database_answers_503_and_the_next_chunk_recovers(
     data = b"b" * 100
     with caplog.at_level(logging.ERROR):
         status, answer, body = rec.patch(
-            data, stream=RacingBody(data, lambda: _terminate_backend(pid), row_reads)
+            data, stream=RacingBody(data, lambda: _terminate_backend(pid))
         )
     assert status == 503
     assert answer["Retry-After"] == "5"
@@ -404,12 +414,12 @@ def test_a_lost_database_answers_503_and_the_next_chunk_recovers(
     assert rec.upload.offset == len(rec.sent)
     assert rec.patch(data)[0] == 204
     assert rec.part(upload_dirs) == rec.sent
-    assert len(lane_locks) == 3
+    assert len(lane_commits) == 2
 
 
 @POSTGRES
 def test_metrics_and_access_lines_as_on_the_uploads_lane(
-    upload_dirs: Path, settings: Any, caplog: pytest.LogCaptureFixture, lane_locks: list[str]
+    upload_dirs: Path, settings: Any, caplog: pytest.LogCaptureFixture, lane_commits: list[str]
 ) -> None:
     settings.LOG_FORMAT = "json"
     rec = Recording()
@@ -430,4 +440,4 @@ def test_metrics_and_access_lines_as_on_the_uploads_lane(
     # Never the path (the upload's id) nor the token.
     assert rec.token not in caplog.text
     assert rec.upload.id.hex not in caplog.text.replace("-", "")
-    assert len(lane_locks) == 1
+    assert len(lane_commits) == 1

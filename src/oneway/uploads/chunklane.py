@@ -7,31 +7,42 @@ Under bench/ingest.py, Django's handler and middleware, parsing the request into
 ``HttpRequest`` and building an ``Upload`` from its row cost about as much CPU as the
 chunk's durable work itself (bench/README.md). This lane answers those requests as plain
 WSGI with the same checks, the same durability and the same response; every other
-request, and every one it is not sure of, goes to the uploads lane (lane.py) unchanged,
-before a byte of its body is read.
+request goes to the uploads lane (lane.py), before a byte of its body is read, and so does
+every one the lane finds is not a middle chunk after all, with the body it read.
 
-A request takes this lane when
+A request is a middle chunk by its headers when
 
 - it is ``PATCH /uploads/<uuid>`` (no method override) with ``Tus-Resumable: 1.0.0``,
   ``Content-Type: application/offset+octet-stream``, a Content-Length from 1 to
-  UPLOAD_MAX_CHUNK_SIZE, an ``Upload-Offset`` and a capability (``X-Upload-Token``), and no
-  ``Upload-Length``, ``Upload-Defer-Length``, ``Upload-Checksum`` or chunked body; and it
-  is not an insecure request that SECURE_SSL_REDIRECT sends to HTTPS;
-- the database is PostgreSQL (the two-round-trip transaction of rows.py);
-- the upload's row (the nine columns these checks need, one query) says that the token is
-  its capability and still valid, its data is on local disk (S3 uploads keep to the lane,
-  whose backend needs the whole row), its first bytes were checked, it is neither complete
-  nor expired, the offset is its offset, and the chunk stays short of its declared length
-  and within its size limit.
+  UPLOAD_MAX_CHUNK_SIZE and UPLOAD_MEMORY_BUFFER (the body is held in memory), an
+  ``Upload-Offset`` and a capability (``X-Upload-Token``), and no ``Upload-Length``,
+  ``Upload-Defer-Length``, ``Upload-Checksum`` or chunked body; and it is not an insecure
+  request that SECURE_SSL_REDIRECT sends to HTTPS;
+- and the database is PostgreSQL (the two-round-trip transaction of rows.py).
 
-Then, as ``services._append_middle`` does: the body is read (through the body gate, as
-any body is), the row is locked and its offset, length and completion checked again, the
-bytes written and fsynced, and the new offset committed; two round trips. The answer has
-the headers the uploads lane gives a middle chunk (tus and CORS from views.py, the
-security headers as Django's own SecurityMiddleware and XFrameOptionsMiddleware set them,
-a request id); the request is counted in the same metrics and written to the access log
-the same way (``tests/uploads/test_chunk_lane.py`` holds the two lanes' answers side by
-side).
+Then the body is read first (through the body gate, as any body is), and the upload's row
+is read once, locked (``BEGIN; SELECT ... FOR UPDATE``, the ten columns the checks need).
+The chunk is stored here when the row says that the token is its capability and still
+valid, its data is on local disk (S3 uploads keep to the uploads lane, whose backend needs
+the whole row), its first bytes were checked, it is neither complete nor expired, the
+offset is its offset, and the chunk stays short of its declared length and within its
+size limit: the bytes are written and fsynced and the new offset committed (``UPDATE ...;
+COMMIT``), as ``services._append_middle`` does; two round trips in all. Otherwise the
+transaction is rolled back and the uploads lane answers, with the body read here as its
+input: a wrong or expired capability, a stale offset, a chunk that now ends the upload
+(its length declared meanwhile) all get the uploads lane's own answer.
+
+Reading the body before the row, rather than the row first, saves a round trip per chunk
+(one wait fewer for a request thread, the measure of this server's rate under load:
+bench/README.md) and holds no lock while the body arrives. Its price: a request that
+looks like a middle chunk has its body read, up to UPLOAD_MEMORY_BUFFER, before it is
+refused; the body gate bounds how many are read at once, as for any body.
+
+The answer has the headers the uploads lane gives a middle chunk (tus and CORS from
+views.py, the security headers as Django's own SecurityMiddleware and
+XFrameOptionsMiddleware set them, a request id); the request is counted in the same
+metrics and written to the access log the same way (``tests/uploads/test_chunk_lane.py``
+holds the two lanes' answers side by side).
 """
 
 from __future__ import annotations
@@ -60,10 +71,9 @@ from oneway.core.middleware import record_request, request_id_for
 from oneway.uploads import conf
 from oneway.uploads.backends import local_append
 from oneway.uploads.models import UploadBackend
-from oneway.uploads.rows import ChunkRow, can_lock_in_two_trips, chunk_lock, fetch_chunk_row
+from oneway.uploads.rows import ChunkRow, can_lock_in_two_trips, chunk_lock
 from oneway.uploads.services import (
     ReceivedBody,
-    TusError,
     count_acknowledged,
     receive_body,
     token_matches,
@@ -141,7 +151,7 @@ def middle_chunk(environ: dict[str, Any]) -> Chunk | None:
     ):
         return None
     size = int(length)
-    if not 0 < size <= conf.max_chunk_size():
+    if not 0 < size <= min(conf.max_chunk_size(), conf.memory_buffer()):
         return None
     secure = _is_secure(environ)
     if getattr(settings, "SECURE_SSL_REDIRECT", False) and not secure:
@@ -149,9 +159,9 @@ def middle_chunk(environ: dict[str, Any]) -> Chunk | None:
     return Chunk(uuid.UUID(match.group(1)), int(offset), size, token, secure)
 
 
-def _takes_lane(row: ChunkRow | None, chunk: Chunk) -> bool:
+def _takes_lane(row: ChunkRow, chunk: Chunk) -> bool:
     """Whether the row makes this a middle chunk its capability may send (see above)."""
-    if row is None or row.backend != UploadBackend.LOCAL or row.completed:
+    if row.backend != UploadBackend.LOCAL or row.completed:
         return False
     end = chunk.offset + chunk.size
     return (
@@ -219,44 +229,51 @@ class ChunkLane:
             return self.lane(environ, start_response)
         started = time.perf_counter()
         db.close_if_unusable_or_obsolete()  # what Django does when a request starts
-        try:
-            row = fetch_chunk_row(chunk.upload_id, db)
-        except DatabaseError:
-            row = None  # the uploads lane answers (and reports) a database it cannot reach
-        if not _takes_lane(row, chunk):
-            return self.lane(environ, start_response)
-        assert row is not None
         request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
         token = request_id_var.set(request_id)
         try:
-            status, headers, body = self._append(environ, chunk, row, db)
-            db.close_if_unusable_or_obsolete()  # and when it ends
-            headers += common_headers(environ.get("HTTP_ORIGIN", ""))
-            headers += _security_headers(chunk.secure)
-            headers.append(("X-Request-ID", request_id))
-            _record(status, time.perf_counter() - started)
+            answer = self._store(environ, chunk, db)
+            if answer is not None:
+                status, headers, body = answer
+                db.close_if_unusable_or_obsolete()  # and when it ends
+                headers += common_headers(environ.get("HTTP_ORIGIN", ""))
+                headers += _security_headers(chunk.secure)
+                headers.append(("X-Request-ID", request_id))
+                _record(status, time.perf_counter() - started)
         finally:
             request_id_var.reset(token)
+        if answer is None:  # the uploads lane's after all, with the body read here
+            return self.lane(environ, start_response)
         start_response(f"{status} {_reason(status)}", headers)
         return [body]
 
-    def _append(
-        self, environ: dict[str, Any], chunk: Chunk, row: ChunkRow, db: BaseDatabaseWrapper
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
-        """(status, headers, body): the chunk appended, or why not."""
+    def _store(
+        self, environ: dict[str, Any], chunk: Chunk, db: BaseDatabaseWrapper
+    ) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """(status, headers, body): the chunk appended, or why not; None when the locked
+        row makes it no middle chunk (``environ``'s input is then the body read here)."""
         received: ReceivedBody | None = None
         try:
             # A body cut short is kept, as on the uploads lane: its bytes are genuine.
             received = receive_body(
                 environ["wsgi.input"], announced=chunk.size, limit=chunk.size, checksum=None
             )
-            offset, length = row.offset, row.length
-            if received.size:
-                offset, length = self._commit(chunk, received, db)
-                count_acknowledged(received.size)
-            headers = [("Content-Type", "text/html; charset=utf-8")]
-            headers += upload_state_headers(offset, length, row.expires_epoch)
-            return 204, headers, b""
+            size = received.size
+            if size:
+                with chunk_lock(chunk.upload_id, db) as lock:
+                    row = lock.row
+                    if row is not None and _takes_lane(row, chunk):
+                        local_append(chunk.upload_id, chunk.offset, received.spool, size)
+                        lock.commit(chunk.upload_id, chunk.offset + size)
+                        count_acknowledged(size)
+                        headers = [("Content-Type", "text/html; charset=utf-8")]
+                        headers += upload_state_headers(
+                            chunk.offset + size, row.length, row.expires_epoch
+                        )
+                        return 204, headers, b""
+                # Left without a commit: rolled back, the row unlocked.
+            environ["wsgi.input"] = io.BytesIO(received.spool.getvalue())
+            return None
         except DatabaseError:
             # Nothing was committed: tus clients send the chunk again after a 5xx.
             logger.exception("database unavailable while storing an upload chunk")
@@ -270,34 +287,6 @@ class ChunkLane:
         finally:
             if received is not None:
                 received.close()
-
-    def _commit(
-        self, chunk: Chunk, received: ReceivedBody, db: BaseDatabaseWrapper
-    ) -> tuple[int, int | None]:
-        """Lock, check again, write and fsync, commit: the new offset and the length."""
-        size = received.size
-        with chunk_lock(chunk.upload_id, db) as lock:
-            if not lock.exists:
-                raise TusError(404, _("There is no such upload."))
-            if lock.offset != chunk.offset:
-                raise TusError(
-                    409,
-                    _("Upload-Offset does not match the upload's offset."),
-                    {"Upload-Offset": str(lock.offset)},
-                )
-            if lock.completed:
-                raise TusError(413, _("The upload is already complete."))
-            if lock.length is not None and chunk.offset + size >= lock.length:
-                # Its length was declared while this chunk arrived, and this chunk ends the
-                # upload now: sent again, it takes the uploads lane, which completes it.
-                raise TusError(
-                    409,
-                    _("The upload changed while this data arrived. Send it again."),
-                    {"Upload-Offset": str(lock.offset)},
-                )
-            local_append(chunk.upload_id, chunk.offset, received.spool, size)
-            lock.commit(chunk.upload_id, chunk.offset + size)
-            return chunk.offset + size, lock.length
 
 
 def _problem(

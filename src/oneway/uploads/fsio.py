@@ -112,6 +112,13 @@ class Spool:
                 raise StorageFull(str(exc)) from exc
             raise
 
+    def getvalue(self) -> bytes:
+        """The whole body as bytes (for a body small enough to be held in memory)."""
+        if self._file is None:
+            return self._blocks[0] if len(self._blocks) == 1 else b"".join(self._blocks)
+        self._file.seek(0)
+        return self._file.read()
+
     def as_file(self) -> IO[bytes]:
         """The body as a file object positioned at its start (for an object store)."""
         if self._file is None:
