@@ -263,7 +263,8 @@ class TimedBody:
 
     def start(self) -> None:
         """Begin reading the client now, before the application asks: an upload's body
-        arrives while its row is read, and is there when the application wants it."""
+        arrives while the application gets ready for it (the chunk lane's header checks,
+        the uploads lane's middleware and policy), and is there when it is wanted."""
         with self._cond:
             if not self._started:
                 self._begin()
