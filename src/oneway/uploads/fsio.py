@@ -122,7 +122,7 @@ class Spool:
     def as_file(self) -> IO[bytes]:
         """The body as a file object positioned at its start (for an object store)."""
         if self._file is None:
-            return io.BytesIO(b"".join(self._blocks))
+            return io.BytesIO(self.getvalue())
         self._file.seek(0)
         return self._file
 
